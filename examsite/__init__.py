@@ -1,0 +1,72 @@
+"""examsite: competency exams for the twelve ONC health IT workforce roles."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, INSTANCE_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI, error handlers."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("EXAMSITE_ENV", "development")]
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set outside development")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from examsite import database, security, templating
+    from examsite.errors import register_error_handlers
+
+    database.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_error_handlers(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from examsite.accounts.views import bp as accounts_bp
+    from examsite.admin.views import bp as admin_bp
+    from examsite.api import bp as api_bp
+    from examsite.catalog.views import bp as catalog_bp
+    from examsite.certificates.views import bp as certificates_bp
+    from examsite.delivery.views import bp as delivery_bp
+    from examsite.health import bp as health_bp
+    from examsite.reports.views import bp as reports_bp
+
+    for bp in (catalog_bp, accounts_bp, delivery_bp, certificates_bp, admin_bp, reports_bp):
+        app.register_blueprint(bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(health_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from examsite.accounts.cli import users_cli
+    from examsite.banks.cli import banks_cli
+    from examsite.catalog.cli import exams_cli, setup_command
+    from examsite.certificates.cli import certificates_cli
+    from examsite.delivery.cli import attempts_cli
+    from examsite.reports.cli import reports_cli
+
+    for group in (users_cli, banks_cli, exams_cli, attempts_cli, reports_cli, certificates_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(setup_command)

@@ -1,0 +1,42 @@
+"""Account forms (Flask-WTF: every form carries its CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from examsite.accounts.services import password_problem
+
+
+class StrongPassword:
+    def __call__(self, form, field) -> None:
+        email = form.email.data if hasattr(form, "email") else None
+        problem = password_problem(field.data or "", email)
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("Full name (as it should appear on certificates)",
+                       validators=[DataRequired(), Length(max=120)])
+    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False),
+                                             Length(max=254)])
+    password = PasswordField("Password (at least 10 characters)", validators=[DataRequired(), StrongPassword()])
+    confirm = PasswordField("Repeat password",
+                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    submit = SubmitField("Create account")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired()])
+    submit = SubmitField("Log in")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired()])
+    password = PasswordField("New password (at least 10 characters)", validators=[DataRequired(), StrongPassword()])
+    confirm = PasswordField("Repeat new password",
+                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    submit = SubmitField("Change password")

@@ -1,0 +1,104 @@
+"""Account rules: registration, authentication, password policy, user administration."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from examsite.accounts.models import USER_ROLES, ApiToken, User, burn_password_check, normalize_email
+from examsite.audit.services import record
+from examsite.extensions import db
+from examsite.timeutil import utcnow
+
+_COMMON = {
+    "password", "password1", "password123", "1234567890", "qwertyuiop", "letmein123",
+    "iloveyou12", "welcome123", "passw0rd12", "abcdefghij", "0123456789", "examsite123",
+}
+
+
+class AccountError(ValueError):
+    pass
+
+
+def password_problem(password: str, email: str | None = None) -> str | None:
+    """Why a password is too weak, or None. Length first (NIST SP 800-63B), then the obvious."""
+    if len(password) < 10:
+        return "Use at least 10 characters."
+    if len(password) > 256:
+        return "Use at most 256 characters."
+    if password.lower() in _COMMON or len(set(password)) < 4:
+        return "This password is too easy to guess."
+    if email and normalize_email(email).split("@")[0] in password.lower() and len(email) > 3:
+        return "Do not use your e-mail address in your password."
+    return None
+
+
+def create_user(email: str, name: str, password: str | None, role: str = "trainee",
+                actor=None, check_password: bool = True) -> User:
+    email = normalize_email(email)
+    if role not in USER_ROLES:
+        raise AccountError(f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
+    if not name.strip():
+        raise AccountError("a name is required")
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise AccountError(f"an account with e-mail {email} already exists")
+    if password is not None and check_password:
+        problem = password_problem(password, email)
+        if problem:
+            raise AccountError(problem)
+    user = User(email=email, name=name.strip(), role=role)
+    if password:
+        user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        db.session.rollback()
+        raise AccountError(f"an account with e-mail {email} already exists") from exc
+    record("user.create", user, actor=actor, email=email, role=role)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None; same work whether or not the e-mail exists."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        burn_password_check(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def issue_token(user: User, actor=None) -> str:
+    token_row, token = ApiToken.issue(user)
+    db.session.add(token_row)
+    db.session.flush()
+    record("token.issue", token_row, actor=actor, user=user.email)
+    return token
+
+
+def change_role(user: User, role: str, actor) -> None:
+    if role not in USER_ROLES:
+        raise AccountError(f"unknown role {role!r}")
+    if user.role != role:
+        record("user.role", user, actor=actor, old=user.role, new=role)
+        user.role = role
+
+
+def set_active(user: User, active: bool, actor) -> None:
+    if actor is not None and user.id == actor.id and not active:
+        raise AccountError("you cannot deactivate your own account")
+    if user.active != active:
+        record("user.activate" if active else "user.deactivate", user, actor=actor)
+        user.active = active

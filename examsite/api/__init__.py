@@ -1,0 +1,40 @@
+"""The JSON API under /api/v1 (described at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from examsite.errors import ApiError
+from examsite.extensions import csrf
+from examsite.security import used_token_auth
+
+bp = Blueprint("api", __name__)
+csrf.exempt(bp)
+
+
+@bp.before_request
+def csrf_for_cookie_sessions():
+    """Writes with the session cookie need the CSRF token; bearer-token writes cannot be forged."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    from flask_login import current_user
+
+    if current_user.is_authenticated and used_token_auth():
+        return
+    csrf.protect()
+
+
+def json_body() -> dict:
+    if request.content_length and request.content_length > 64 * 1024:
+        raise ApiError(413, "too_large", "The request body is too large.")
+    data = request.get_json(silent=True)
+    if data is None:
+        if request.get_data():
+            raise ApiError(400, "malformed", "The body must be valid JSON.")
+        return {}
+    if not isinstance(data, dict):
+        raise ApiError(400, "malformed", "The body must be a JSON object.")
+    return data
+
+
+from examsite.api import attempts, certificates, openapi, reports, roles  # noqa: E402,F401

@@ -1,0 +1,98 @@
+"""Attempts API: start or resume, read, save one answer, submit, clock, integrity events."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from examsite.api import bp, json_body
+from examsite.catalog.services import get_role
+from examsite.delivery import services
+from examsite.delivery.presenters import attempt_view, result_view
+from examsite.errors import ApiError
+from examsite.timeutil import isoformat, utcnow
+
+
+def trainee_api(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            raise ApiError(401, "unauthorized", "Log in or send a bearer token.")
+        if current_user.role != "trainee":
+            raise ApiError(403, "forbidden", "Only trainee accounts take exams.")
+        try:
+            return view(*args, **kwargs)
+        except services.DeliveryError as exc:
+            raise ApiError(exc.status, exc.code, exc.message, **exc.extra) from exc
+
+    return wrapped
+
+
+@bp.post("/attempts")
+@trainee_api
+def start_attempt():
+    data = json_body()
+    slug = data.get("role")
+    if not isinstance(slug, str) or not slug:
+        raise ApiError(422, "invalid", "Give the role's slug: {\"role\": SLUG}.")
+    role = get_role(slug)
+    if role is None:
+        raise ApiError(404, "not_found", f"No role {slug!r}.")
+    attempt, created = services.start_attempt(current_user, role)
+    return jsonify(attempt_view(attempt)), 201 if created else 200
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@trainee_api
+def get_attempt(attempt_id: int):
+    attempt = services.get_attempt_for(current_user, attempt_id)
+    services.note_device(attempt, request.headers.get("X-Device-Id"), request.remote_addr)
+    return jsonify(attempt_view(attempt))
+
+
+@bp.get("/attempts/<int:attempt_id>/time")
+@trainee_api
+def attempt_time(attempt_id: int):
+    attempt = services.get_attempt_for(current_user, attempt_id)
+    return jsonify({"status": attempt.status, "deadline": isoformat(attempt.deadline),
+                    "server_time": isoformat(utcnow())})
+
+
+@bp.put("/attempts/<int:attempt_id>/responses/<int:item_id>")
+@trainee_api
+def save_response(attempt_id: int, item_id: int):
+    data = json_body()
+    choices = data.get("choices", [])
+    flagged = data.get("flagged")
+    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices) or len(choices) > 6:
+        raise ApiError(422, "invalid", "choices must be a list of option ids.")
+    if flagged is not None and not isinstance(flagged, bool):
+        raise ApiError(422, "invalid", "flagged must be true or false.")
+    attempt = services.get_attempt_for(current_user, attempt_id)
+    response = services.save_response(attempt, item_id, choices, flagged)
+    return jsonify({"saved_at": isoformat(response.saved_at), "item_id": item_id,
+                    "choices": response.choices, "flagged": response.flagged})
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@trainee_api
+def submit_attempt(attempt_id: int):
+    attempt = services.get_attempt_for(current_user, attempt_id)
+    attempt = services.submit_attempt(attempt)
+    return jsonify(result_view(attempt))
+
+
+@bp.post("/attempts/<int:attempt_id>/events")
+@trainee_api
+def attempt_events(attempt_id: int):
+    data = json_body()
+    attempt = services.get_attempt_for(current_user, attempt_id)
+    kind = data.get("kind")
+    if not isinstance(kind, str):
+        raise ApiError(422, "invalid", "kind is required.")
+    details = data.get("details") if isinstance(data.get("details"), dict) else {}
+    details = {str(k)[:32]: str(v)[:200] for k, v in list(details.items())[:10]}
+    event = services.record_integrity_event(attempt, kind, details, request.remote_addr)
+    return jsonify({"id": event.id, "kind": event.kind, "occurred_at": isoformat(event.occurred_at)}), 201

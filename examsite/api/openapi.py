@@ -1,0 +1,14 @@
+"""GET /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from examsite.api import bp
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    from examsite.api.spec import build_spec
+
+    return jsonify(build_spec())

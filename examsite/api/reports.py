@@ -1,0 +1,1 @@
+"""GET /api/v1/reports/pass-rates (administrators)."""

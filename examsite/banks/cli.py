@@ -1,0 +1,93 @@
+"""`flask banks import|lint|stats|export`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from examsite.banks.export import EXPORTERS
+from examsite.banks.importer import BankImportError, import_banks, load_and_check
+from examsite.database import require_database
+
+
+def _paths(paths: tuple[str, ...]) -> list[str]:
+    return list(paths) or [current_app.config["QUESTION_BANKS_PATH"]]
+
+
+@click.group("banks", help="Question banks: import, lint, stats, export.")
+def banks_cli() -> None:
+    pass
+
+
+@banks_cli.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--quiet", is_flag=True, help="Print errors only, not warnings.")
+@with_appcontext
+def lint(paths: tuple[str, ...], quiet: bool) -> None:
+    """Check bank files; print file:line: message per problem; exit 1 on any error."""
+    _, _, problems = load_and_check(_paths(paths))
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        if problem.severity == "error" or not quiet:
+            click.echo(str(problem))
+    warnings = len(problems) - len(errors)
+    click.echo(f"{len(errors)} error(s), {warnings} warning(s)", err=True)
+    if errors:
+        raise SystemExit(1)
+
+
+@banks_cli.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@with_appcontext
+def import_command(paths: tuple[str, ...]) -> None:
+    """Import bank files, all or nothing; unchanged files change nothing."""
+    require_database()
+    try:
+        summary = import_banks(_paths(paths), progress=True)
+    except BankImportError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary.describe())
+    if summary.warnings:
+        click.echo(f"{len(summary.warnings)} warning(s); run `flask banks lint` to see them")
+
+
+@banks_cli.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def stats(as_json: bool) -> None:
+    """Per role: eligible active items per domain, form length, time limit, passing standard."""
+    from examsite.banks.queries import bank_stats
+
+    require_database()
+    data = bank_stats()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for role in data["roles"]:
+        short = [d for d in role["domains"] if d["available"] < d["required"]]
+        status = "OK" if role["domains"] and not short else "SHORT" if short else "NO BLUEPRINT"
+        click.echo(f"{role['slug']}: {role['form_items']} items + {role['pretest_items']} pretest, "
+                   f"{role['minutes']} min, pass {role['passing_percent']:g}%, "
+                   f"{role['eligible_items']} eligible [{status}]")
+        for d in role["domains"]:
+            mark = "" if d["available"] >= d["required"] else "   <-- short"
+            click.echo(f"    {d['available']:>4} / {d['required']:<3} {d['name']}{mark}")
+    click.echo(f"total items: {data['total_items']}")
+
+
+@banks_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORTERS)), required=True)
+@click.option("--out", "out", type=click.Path(), required=True, help="Output folder.")
+@click.option("--category", help="Only this bank (core or a category slug).")
+@with_appcontext
+def export(fmt: str, out: str, category: str | None) -> None:
+    """Export the banks as files."""
+    require_database()
+    written = EXPORTERS[fmt](Path(out), category)
+    click.echo(f"wrote {len(written)} file(s) to {out}")

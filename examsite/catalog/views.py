@@ -1,0 +1,30 @@
+"""Public catalog: the home page of the twelve role exams and a page per role."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from examsite.catalog.services import get_role, roles_by_category
+
+bp = Blueprint("catalog", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def home():
+    return render_template("catalog/home.html", categories=roles_by_category())
+
+
+@bp.get("/roles/<slug>")
+def role(slug: str):
+    role = get_role(slug)
+    if role is None:
+        abort(404)
+    from examsite.delivery.services import open_attempt_for, retake_status
+
+    open_attempt = retake = None
+    if current_user.is_authenticated and current_user.role == "trainee":
+        open_attempt = open_attempt_for(current_user, role)
+        retake = retake_status(current_user, role)
+    return render_template("catalog/role.html", role=role, exam=role.exam,
+                           open_attempt=open_attempt, retake=retake)

@@ -1,0 +1,33 @@
+"""`flask certificates revoke CODE --reason TEXT`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from examsite.certificates.services import CertificateError, find_certificate, revoke
+from examsite.database import require_database
+from examsite.extensions import db
+
+
+@click.group("certificates", help="Certificates.")
+def certificates_cli() -> None:
+    pass
+
+
+@certificates_cli.command("revoke")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why it is revoked (shown on verification).")
+@with_appcontext
+def revoke_command(code: str, reason: str) -> None:
+    """Revoke a certificate; it stays on record and verifies as revoked."""
+    require_database()
+    certificate = find_certificate(code)
+    if certificate is None:
+        raise click.ClickException(f"no certificate with code {code!r}")
+    try:
+        revoke(certificate, reason, actor=None)
+    except CertificateError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"revoked {certificate.code}: {reason}")

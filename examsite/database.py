@@ -1,0 +1,65 @@
+"""Database set-up: SQLite durability pragmas, and a clear message when the database is down."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from examsite.extensions import db, migrate
+
+
+def init_app(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {})
+        options["connect_args"].setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True,
+                     compare_type=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _configure_sqlite(db.engine, app.config)
+
+
+def _configure_sqlite(engine: Engine, config) -> None:
+    synchronous = config["SQLITE_SYNCHRONOUS"]
+    busy_ms = int(config["SQLITE_BUSY_TIMEOUT_MS"])
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Python's sqlite3 opens transactions lazily; take the write lock at BEGIN instead
+        # (BEGIN IMMEDIATE) so two writers queue on the busy timeout rather than deadlock.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def database_state() -> tuple[bool, str]:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True, "ok"
+    except OperationalError as exc:
+        db.session.rollback()
+        return False, str(exc.orig).strip().splitlines()[0] if exc.orig else "unreachable"
+
+
+def require_database() -> None:
+    """Stop a CLI command with one clear line when the database cannot be reached."""
+    ok, detail = database_state()
+    if not ok:
+        raise click.ClickException(f"cannot reach the database ({db.engine.url!r}): {detail}")

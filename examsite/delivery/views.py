@@ -1,0 +1,167 @@
+"""The trainee's exam pages. Each works as a plain form post; exam.js adds autosave and the timer."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from examsite.catalog.services import get_role
+from examsite.delivery import services
+from examsite.delivery.forms import AnswerForm, StartForm, SubmitAttemptForm
+from examsite.delivery.presenters import attempt_view, item_view, result_view
+from examsite.security import trainee_required
+
+bp = Blueprint("delivery", __name__, template_folder="templates")
+DEVICE_COOKIE = "exam_device"
+
+
+def _attempt_or_404(attempt_id: int):
+    try:
+        return services.get_attempt_for(current_user, attempt_id)
+    except services.DeliveryError:
+        abort(404)
+
+
+@bp.route("/exams/<slug>/start", methods=["GET", "POST"])
+@trainee_required
+def confirm(slug: str):
+    role = get_role(slug)
+    if role is None:
+        abort(404)
+    open_attempt = services.open_attempt_for(current_user, role)
+    if open_attempt is not None:
+        return redirect(url_for("delivery.take", attempt_id=open_attempt.id))
+    retake = services.retake_status(current_user, role)
+    form = StartForm()
+    if retake.allowed and form.validate_on_submit():
+        try:
+            attempt, _ = services.start_attempt(current_user, role)
+        except services.DeliveryError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("catalog.role", slug=slug))
+        return redirect(url_for("delivery.item", attempt_id=attempt.id, position=1))
+    minutes = round(role.exam.minutes * current_user.time_multiplier)
+    return render_template("delivery/confirm.html", role=role, exam=role.exam, form=form,
+                           retake=retake, minutes=minutes)
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@trainee_required
+def take(attempt_id: int):
+    attempt = _attempt_or_404(attempt_id)
+    if not attempt.is_open:
+        return redirect(url_for("delivery.result", attempt_id=attempt.id))
+    first_open = next((row.position for row in attempt.items if row.response is None or not row.response.choices), 1)
+    return redirect(url_for("delivery.item", attempt_id=attempt.id, position=first_open))
+
+
+@bp.route("/attempts/<int:attempt_id>/items/<int:position>", methods=["GET", "POST"])
+@trainee_required
+def item(attempt_id: int, position: int):
+    attempt = _attempt_or_404(attempt_id)
+    if not attempt.is_open:
+        flash("Your time is up: the exam was scored with the answers you saved.", "info")
+        return redirect(url_for("delivery.result", attempt_id=attempt.id))
+    rows = attempt.items
+    if not 1 <= position <= len(rows):
+        abort(404)
+    row = rows[position - 1]
+    form = AnswerForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            services.save_response(attempt, row.id, request.form.getlist("choice"),
+                                   request.form.get("flagged") == "1")
+        except services.DeliveryError as exc:
+            if exc.status == 409:
+                return redirect(url_for("delivery.result", attempt_id=attempt.id))
+            flash(exc.message, "error")
+            return redirect(url_for("delivery.item", attempt_id=attempt.id, position=position))
+        target = request.form.get("go", "next")
+        if target == "review":
+            return redirect(url_for("delivery.review", attempt_id=attempt.id))
+        if target == "prev":
+            position = max(1, position - 1)
+        elif target.isdigit():
+            position = min(max(1, int(target)), len(rows))
+        elif target == "next":
+            if position == len(rows):
+                return redirect(url_for("delivery.review", attempt_id=attempt.id))
+            position = position + 1
+        return redirect(url_for("delivery.item", attempt_id=attempt.id, position=position))
+    response = _with_device_cookie(attempt)
+    return response(render_template(
+        "delivery/item.html", attempt=attempt, view=attempt_view(attempt, include_items=False),
+        item=item_view(row, html=True), rows=rows, form=form, submit_form=SubmitAttemptForm()))
+
+
+def _with_device_cookie(attempt):
+    """Tag this browser so a second device resuming the attempt is recorded for review."""
+    device = request.cookies.get(DEVICE_COOKIE)
+    new_device = device is None
+    device = device or secrets.token_urlsafe(12)
+    services.note_device(attempt, device, request.remote_addr)
+
+    def finish(body):
+        from flask import make_response
+
+        resp = make_response(body)
+        if new_device:
+            resp.set_cookie(DEVICE_COOKIE, device, max_age=60 * 60 * 24 * 365, httponly=True,
+                            samesite="Lax", secure=request.is_secure)
+        return resp
+
+    return finish
+
+
+@bp.get("/attempts/<int:attempt_id>/review")
+@trainee_required
+def review(attempt_id: int):
+    attempt = _attempt_or_404(attempt_id)
+    if not attempt.is_open:
+        return redirect(url_for("delivery.result", attempt_id=attempt.id))
+    rows = attempt.items
+    unanswered = [r.position for r in rows if r.response is None or not r.response.choices]
+    flagged = [r.position for r in rows if r.response is not None and r.response.flagged]
+    return render_template("delivery/review.html", attempt=attempt, rows=rows,
+                           view=attempt_view(attempt, include_items=False),
+                           unanswered=unanswered, flagged=flagged, form=SubmitAttemptForm())
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@trainee_required
+def submit(attempt_id: int):
+    attempt = _attempt_or_404(attempt_id)
+    form = SubmitAttemptForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.submit_attempt(attempt)
+    return redirect(url_for("delivery.result", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@trainee_required
+def result(attempt_id: int):
+    attempt = _attempt_or_404(attempt_id)
+    if attempt.is_open:
+        return redirect(url_for("delivery.take", attempt_id=attempt.id))
+    return render_template("delivery/result.html", attempt=attempt, result=result_view(attempt))
+
+
+@bp.get("/attempts")
+@trainee_required
+def history():
+    from sqlalchemy import select
+
+    from examsite.delivery.models import Attempt
+    from examsite.extensions import db
+
+    attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)
+                                  .order_by(Attempt.started_at.desc())).all()
+    for attempt in attempts:
+        services.close_if_expired(attempt)
+    return render_template("delivery/history.html", attempts=attempts,
+                           results={a.id: result_view(a) for a in attempts if not a.is_open})

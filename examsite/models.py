@@ -1,0 +1,16 @@
+"""Every model, imported in one place so Alembic and create_all see the whole schema."""
+
+from examsite.accounts.models import ApiToken, User
+from examsite.audit.models import AuditEvent
+from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
+from examsite.catalog.models import Category, ExamSettings, Role
+from examsite.certificates.models import Certificate, CertificateNameChange
+from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
+from examsite.programs.models import Accommodation, Cohort, Institution
+
+__all__ = [
+    "Accommodation", "ApiToken", "Attempt", "AttemptItem", "AuditEvent", "Blueprint",
+    "BlueprintDomain", "Category", "Certificate", "CertificateNameChange", "Cohort", "Domain",
+    "ExamSettings", "Institution", "IntegrityEvent", "Item", "ItemVersion", "ItemVersionRole",
+    "Response", "Role", "User",
+]

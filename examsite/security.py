@@ -1,0 +1,88 @@
+"""Authentication (session or bearer token), authorization decorators, CSRF, headers, limits."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort, g, request
+from flask_login import current_user
+
+from examsite.extensions import csrf, db, limiter, login_manager
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from examsite.accounts.models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @login_manager.request_loader
+    def load_user_from_token(req):
+        header = req.headers.get("Authorization", "")
+        if not header.lower().startswith("bearer "):
+            return None
+        from examsite.accounts.services import user_for_token
+
+        user = user_for_token(header[7:].strip())
+        if user is not None:
+            g.token_auth = True
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from examsite.errors import wants_json
+
+        if wants_json():
+            abort(401)
+        from flask import redirect, url_for
+
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint and not request.endpoint.startswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def used_token_auth() -> bool:
+    return bool(g.get("token_auth"))
+
+
+def roles_required(*roles: str):
+    """Restrict a view to users with one of these roles (401 anonymous, 403 others)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+admin_required = roles_required("admin")
+instructor_required = roles_required("instructor", "admin")
+trainee_required = roles_required("trainee")
