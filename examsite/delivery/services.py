@@ -164,7 +164,7 @@ def save_response(attempt: Attempt, attempt_item_id: int, choices: list[str], fl
     if not accepts_saves(attempt, now):
         raise DeliveryError(409, "attempt_closed",
                             "This attempt is closed; the answer was not saved.",
-                            status=attempt.status)
+                            attempt_status=attempt.status)
     item = db.session.scalar(select(AttemptItem).where(
         AttemptItem.id == attempt_item_id, AttemptItem.attempt_id == attempt.id))
     if item is None:
