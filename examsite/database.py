@@ -46,12 +46,36 @@ def _configure_sqlite(engine: Engine, config) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads use a deferred BEGIN (WAL readers never block writers); a transaction that
+        # writes starts with BEGIN IMMEDIATE (see begin_write) so writers queue on the busy
+        # timeout instead of failing when their read snapshot goes stale.
+        immediate = conn.get_execution_options().get(IMMEDIATE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+IMMEDIATE_OPTION = "examsite_sqlite_immediate"
+
+
+def begin_write() -> None:
+    """Start a write transaction: on SQLite, end any read snapshot and take the write lock now.
+
+    Call it first in every service that writes. On PostgreSQL it does nothing: row locks and
+    the guarded UPDATEs in the services handle concurrency there.
+    """
+    session = db.session()  # the request's Session behind the scoped proxy
+    if db.engine.dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.connection().get_execution_options().get(IMMEDIATE_OPTION):
+            return
+        session.commit()
+    session.connection(execution_options={IMMEDIATE_OPTION: True})
 
 
 def database_state() -> tuple[bool, str]:
     try:
         db.session.execute(text("SELECT 1"))
+        db.session.rollback()
         return True, "ok"
     except OperationalError as exc:
         db.session.rollback()

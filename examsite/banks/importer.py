@@ -18,6 +18,7 @@ from examsite.banks.loader import BankTree, ItemSpec, Problem, bank_dirs, load_t
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion
 from examsite.catalog.models import Role
 from examsite.catalog.services import ensure_catalog
+from examsite.database import begin_write
 from examsite.extensions import db
 from examsite.timeutil import utcnow
 
@@ -79,6 +80,7 @@ def import_banks(paths: list[str | Path], progress: bool = False) -> ImportSumma
     banks = set(tree.banks) if selected is None else selected
     summary = ImportSummary(warnings=[p for p in problems if p.severity == "warning"])
     try:
+        begin_write()
         ensure_catalog()
         roles = {r.slug: r for r in db.session.scalars(select(Role))}
         domains = _apply_domains(tree)

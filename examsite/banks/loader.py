@@ -137,9 +137,10 @@ def _validator(name: str) -> Draft202012Validator:
 
 def display_path(path: Path) -> str:
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def _read(tree: BankTree, path: Path, schema: str) -> LineDict | None:

@@ -21,6 +21,7 @@ from examsite.catalog.models import Role
 from examsite.delivery.assembly import AssemblyError, assemble, shuffle_options
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
+from examsite.database import begin_write
 from examsite.extensions import db
 from examsite.timeutil import utcnow
 
@@ -88,6 +89,7 @@ def start_attempt(user: User, role: Role, now: datetime | None = None,
     now = now or utcnow()
     if user.role != "trainee":
         raise DeliveryError(403, "forbidden", "Only trainee accounts take exams.")
+    begin_write()
     existing = open_attempt_for(user, role)
     if existing is not None:
         return existing, False
@@ -161,6 +163,7 @@ def save_response(attempt: Attempt, attempt_item_id: int, choices: list[str], fl
                   now: datetime | None = None) -> Response:
     """Validate and upsert one answer, committed before returning."""
     now = now or utcnow()
+    begin_write()
     if not accepts_saves(attempt, now):
         raise DeliveryError(409, "attempt_closed",
                             "This attempt is closed; the answer was not saved.",
@@ -227,6 +230,7 @@ def submit_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
 def close_attempt(attempt_id: int, status: str, now: datetime) -> bool:
     """The guarded state change: open -> closed happens once; the winner scores in the same
     transaction (and issues the certificate when passed). False if another request won."""
+    begin_write()
     result = db.session.execute(
         update(Attempt).where(Attempt.id == attempt_id, Attempt.status == "in_progress")
         .values(status=status, closed_at=now).execution_options(synchronize_session=False))
@@ -285,6 +289,7 @@ def record_integrity_event(attempt: Attempt, kind: str, details: dict | None, ip
                            now: datetime | None = None) -> IntegrityEvent:
     if kind not in INTEGRITY_KINDS:
         raise DeliveryError(422, "unknown_event", f"Unknown event kind {kind!r}.")
+    begin_write()
     event = IntegrityEvent(attempt_id=attempt.id, kind=kind, occurred_at=now or utcnow(),
                            ip_address=ip, details=details or {})
     db.session.add(event)
@@ -296,6 +301,9 @@ def note_device(attempt: Attempt, device: str | None, ip: str | None) -> None:
     """Record a second device resuming the attempt (for review; the trainee is not blocked)."""
     if not device or not attempt.is_open:
         return
+    if attempt.last_device == device:
+        return
+    begin_write()
     if attempt.last_device and attempt.last_device != device:
         db.session.add(IntegrityEvent(attempt_id=attempt.id, kind="second_device", ip_address=ip,
                                       occurred_at=utcnow(),

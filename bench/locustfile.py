@@ -1,0 +1,267 @@
+"""Locust load for the exam-day benchmark, driven headless by bench.loadrun (one mode per run).
+
+Modes (BENCH_MODE), each a user class:
+- ExamTrainee: synchronized start, steady answering (navigate, save, change, flag, reload), then
+  all submit within the submit window: the exam day of issue 10.
+- FloorTrainee: the same timing and the same saves, against the floor's single-row upsert.
+- SaturatingTrainee / SaturatingFloor: closed-loop saves with no think time, for the throughput
+  ceiling of each.
+
+Every request is timed here (wall clock, milliseconds) and every acknowledged save is recorded
+(attempt, item, choices, flagged, reply time); both go to BENCH_RESULTS as JSON when the run stops.
+All targets are the --host given by the orchestrator, which is always 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import time
+
+import gevent
+from locust import constant, events, task
+from locust.contrib.fasthttp import FastHttpUser
+from locust.exception import StopUser
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+MODE = os.environ.get("BENCH_MODE", "exam")
+ROLE = os.environ.get("BENCH_ROLE", "implementation-manager")
+USERS = int(os.environ.get("BENCH_USERS", "30"))
+SPAWN_RATE = _env_float("BENCH_SPAWN_RATE", 100)
+START_WINDOW = _env_float("BENCH_START_WINDOW", 8)
+STEADY = _env_float("BENCH_STEADY", 20)
+SUBMIT_WINDOW = _env_float("BENCH_SUBMIT_WINDOW", 8)
+THINK_MIN = _env_float("BENCH_THINK_MIN", 2)
+THINK_MAX = _env_float("BENCH_THINK_MAX", 6)
+SATURATE = _env_float("BENCH_SATURATE", 20)
+SEED = int(os.environ.get("BENCH_SEED", "10"))
+RESULTS = os.environ.get("BENCH_RESULTS", "bench-results/locust.json")
+TOKENS: list[str] = json.loads(open(os.environ["BENCH_TOKENS"]).read()) if os.environ.get(
+    "BENCH_TOKENS") else []
+
+RECORDS: list[tuple] = []  # (route, started epoch, elapsed ms, ok, status)
+ACKS: list[tuple] = []  # (attempt id, item id, sorted choices, flagged, reply epoch)
+ERRORS: list[dict] = []  # the first few failures, with what the server said
+MISMATCHES: list[dict] = []  # a reload that did not show the last acknowledged answer
+PLAN: dict[str, float] = {}
+_next_user = itertools.count()
+_finished = {"users": 0}
+
+
+@events.test_start.add_listener
+def _plan(environment, **_kwargs) -> None:
+    """Fix the phase times once, after spawning has had time to finish."""
+    t0 = time.time() + USERS / SPAWN_RATE + 2.0
+    PLAN.update(t0=t0, steady_from=t0 + START_WINDOW + 2.0)
+    PLAN["submit_at"] = PLAN["steady_from"] + STEADY
+    PLAN["saturate_until"] = t0 + START_WINDOW + 2.0 + SATURATE
+
+
+@events.test_stop.add_listener
+def _write_results(environment, **_kwargs) -> None:
+    os.makedirs(os.path.dirname(RESULTS) or ".", exist_ok=True)
+    with open(RESULTS, "w") as out:
+        json.dump({"mode": MODE, "plan": PLAN, "users": USERS, "records": RECORDS, "acks": ACKS,
+                   "errors": ERRORS, "mismatches": MISMATCHES,
+                   "finished_users": _finished["users"]}, out)
+
+
+def _sleep_until(moment: float) -> None:
+    delay = moment - time.time()
+    if delay > 0:
+        gevent.sleep(delay)
+
+
+class BenchUser(FastHttpUser):
+    abstract = True
+    wait_time = constant(0)  # pacing is in the scenario itself
+    network_timeout = 120.0
+    connection_timeout = 30.0
+
+    def on_start(self) -> None:
+        self.index = next(_next_user)
+        self.rng = random.Random(SEED * 100_003 + self.index)
+        token = TOKENS[self.index % len(TOKENS)] if TOKENS else ""
+        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        self.attempt: dict | None = None
+        self.answers: dict[int, tuple[list[str], bool]] = {}  # item id -> (choices, flagged)
+
+    # ---- one timed request ---------------------------------------------------------------
+
+    def call(self, route: str, method: str, path: str, body: dict | None = None, accept: str | None = None):
+        headers = self.headers if accept is None else {**self.headers, "Accept": accept}
+        started, clock = time.time(), time.perf_counter()
+        data = None
+        with self.client.request(method, path, name=route, json=body, headers=headers,
+                                 catch_response=True) as reply:
+            elapsed = (time.perf_counter() - clock) * 1000
+            status = reply.status_code or 0
+            ok = 200 <= status < 300
+            if ok:
+                if accept is None:
+                    try:
+                        data = reply.json()
+                    except ValueError:
+                        ok = False
+                else:
+                    data = {}
+            if ok:
+                reply.success()
+            else:
+                text = (reply.text or str(getattr(reply, "error", "")) or "")[:300]
+                reply.failure(f"{status}: {text[:120]}")
+                if len(ERRORS) < 40:
+                    ERRORS.append({"route": route, "status": status, "at": started, "body": text})
+        RECORDS.append((route, started, round(elapsed, 3), ok, status))
+        return data if ok else None
+
+    def finish(self) -> None:
+        _finished["users"] += 1
+        if _finished["users"] >= USERS:
+            gevent.spawn_later(0.5, self.environment.runner.quit)
+        raise StopUser()
+
+    # ---- what a trainee does ---------------------------------------------------------------
+
+    def pick(self, item: dict, avoid: list[str] | None = None) -> list[str]:
+        options = [o["id"] for o in item["options"]]
+        count = max(1, min(int(item.get("choose") or 1), len(options)))
+        for _ in range(5):
+            choice = sorted(self.rng.sample(options, count))
+            if choice != avoid:
+                return choice
+        return choice
+
+    def save(self, item: dict, choices: list[str], flagged: bool) -> None:
+        raise NotImplementedError
+
+    def think(self, low: float, high: float) -> bool:
+        """Sleep like a reader; False when that would run into the submit time."""
+        pause = self.rng.uniform(low, high)
+        if time.time() + pause >= PLAN["submit_at"]:
+            return False
+        gevent.sleep(pause)
+        return True
+
+    def answer_loop(self, items: list[dict], navigate, reload) -> None:
+        """Navigate to an item, answer it, sometimes change it or flag it, reload now and then."""
+        position = 0
+        while True:
+            item = items[position]
+            navigate(item)
+            if not self.think(THINK_MIN, THINK_MAX):
+                return
+            previous, flagged = self.answers.get(item["id"], (None, False))
+            self.save(item, self.pick(item, avoid=previous), flagged)
+            if self.rng.random() < 0.2:
+                if not self.think(1, 3):
+                    return
+                self.save(item, self.pick(item, avoid=self.answers[item["id"]][0]), flagged)
+            if self.rng.random() < 0.1:
+                if not self.think(0.5, 1.5):
+                    return
+                choices, flagged = self.answers.get(item["id"], ([], False))
+                self.save(item, choices, not flagged)
+            if self.rng.random() < 0.08:
+                if not self.think(1, 2):
+                    return
+                reload()
+            position = position + 1 if position + 1 < len(items) else self.rng.randrange(len(items))
+
+
+class ExamTrainee(BenchUser):
+    """Start together, answer for the steady phase, submit together."""
+
+    @task
+    def exam_day(self) -> None:
+        _sleep_until(PLAN["t0"] + self.rng.uniform(0, START_WINDOW))
+        self.attempt = self.call("start", "POST", "/api/v1/attempts", {"role": ROLE})
+        if self.attempt is not None:
+            _sleep_until(PLAN["steady_from"] + self.rng.uniform(0, THINK_MAX))
+            self.answer_loop(self.attempt["items"], self.navigate, self.reload)
+            _sleep_until(PLAN["submit_at"] + self.rng.uniform(0, SUBMIT_WINDOW))
+            self.call("submit", "POST", f"/api/v1/attempts/{self.attempt['id']}/submit")
+        self.finish()
+
+    def navigate(self, item: dict) -> None:
+        self.call("navigate", "GET", f"/attempts/{self.attempt['id']}/items/{item['position']}",
+                  accept="text/html")
+
+    def reload(self) -> None:
+        data = self.call("read attempt", "GET", f"/api/v1/attempts/{self.attempt['id']}")
+        if data is None:
+            return
+        for item in data["items"]:
+            expected = self.answers.get(item["id"])
+            if expected is None:
+                continue
+            shown = (sorted(item["response"]), bool(item["flagged"]))
+            if shown != (expected[0], expected[1]) and len(MISMATCHES) < 200:
+                MISMATCHES.append({"attempt": data["id"], "item": item["id"], "expected": expected,
+                                   "shown": shown})
+
+    def save(self, item: dict, choices: list[str], flagged: bool) -> None:
+        attempt_id = self.attempt["id"]
+        body = {"choices": choices, "flagged": flagged}
+        reply = self.call("save", "PUT", f"/api/v1/attempts/{attempt_id}/responses/{item['id']}", body)
+        if reply is not None:
+            self.answers[item["id"]] = (choices, flagged)
+            ACKS.append((attempt_id, item["id"], choices, flagged, time.time()))
+
+
+class FloorTrainee(BenchUser):
+    """The exam day's saves, same timing, against the floor (navigation and reloads just wait)."""
+
+    @task
+    def exam_day(self) -> None:
+        items = [{"id": self.index * 1000 + n, "position": n + 1, "choose": 1,
+                  "options": [{"id": c} for c in "abcd"]} for n in range(40)]
+        _sleep_until(PLAN["steady_from"] + self.rng.uniform(0, THINK_MAX))
+        self.answer_loop(items, lambda item: None, lambda: None)
+        self.finish()
+
+    def save(self, item: dict, choices: list[str], flagged: bool) -> None:
+        body = {"choices": choices, "flagged": flagged}
+        if self.call("floor save", "PUT", f"/floor/responses/{item['id']}", body) is not None:
+            self.answers[item["id"]] = (choices, flagged)
+            ACKS.append((0, item["id"], choices, flagged, time.time()))
+
+
+class SaturatingTrainee(BenchUser):
+    """Start an attempt, then save as fast as the server answers until the time is up."""
+
+    @task
+    def saturate(self) -> None:
+        _sleep_until(PLAN["t0"] + self.rng.uniform(0, START_WINDOW))
+        self.attempt = self.call("start (saturation)", "POST", "/api/v1/attempts", {"role": ROLE})
+        if self.attempt is not None:
+            items = self.attempt["items"]
+            _sleep_until(PLAN["steady_from"])
+            while time.time() < PLAN["saturate_until"]:
+                item = self.rng.choice(items)
+                choices = self.pick(item)
+                reply = self.call("save (saturation)", "PUT",
+                                  f"/api/v1/attempts/{self.attempt['id']}/responses/{item['id']}",
+                                  {"choices": choices, "flagged": False})
+                if reply is not None:
+                    ACKS.append((self.attempt["id"], item["id"], choices, False, time.time()))
+        self.finish()
+
+
+class SaturatingFloor(BenchUser):
+    @task
+    def saturate(self) -> None:
+        _sleep_until(PLAN["steady_from"])
+        while time.time() < PLAN["saturate_until"]:
+            key = self.index * 1000 + self.rng.randrange(40)
+            choices = [self.rng.choice("abcd")]
+            if self.call("floor save (saturation)", "PUT", f"/floor/responses/{key}",
+                         {"choices": choices, "flagged": False}) is not None:
+                ACKS.append((0, key, choices, False, time.time()))
+        self.finish()
