@@ -22,9 +22,7 @@ def _bool(name: str, default: bool) -> bool:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'examsite.sqlite3'}"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'examsite.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -41,9 +39,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # an exam lasts hours; the token lives as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     QUESTION_BANKS_PATH = os.environ.get("QUESTION_BANKS_PATH", str(BASE_DIR / "question_banks"))
-    SIGNING_KEY_PATH = os.environ.get(
-        "SIGNING_KEY_PATH", str(INSTANCE_DIR / "credential-signing-key.pem")
-    )
+    SIGNING_KEY_PATH = os.environ.get("SIGNING_KEY_PATH", str(INSTANCE_DIR / "credential-signing-key.pem"))
     ISSUER_NAME = os.environ.get("ISSUER_NAME", "examsite health IT competency program")
     # SQLite durability: an acknowledged save survives a power loss (WAL + synchronous=FULL).
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
@@ -52,12 +48,12 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"
+    SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"  # noqa: S105 - development only
 
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-secret"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL_ACTIVE", "sqlite://")
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"

@@ -66,8 +66,10 @@ def recreate_postgres_database(url: str) -> None:
     target = make_url(url)
     name = target.database or ""
     if "bench" not in name:
-        raise BenchSetupError(f"refusing to drop database {name!r}: BENCH_DATABASE_URL must name a "
-                              "scratch database whose name contains 'bench'")
+        raise BenchSetupError(
+            f"refusing to drop database {name!r}: BENCH_DATABASE_URL must name a "
+            "scratch database whose name contains 'bench'"
+        )
     last_error: Exception | None = None
     for maintenance in ("postgres", "template1"):
         engine = create_engine(target.set(database=maintenance), isolation_level="AUTOCOMMIT")
@@ -83,17 +85,24 @@ def recreate_postgres_database(url: str) -> None:
     raise BenchSetupError(f"cannot recreate PostgreSQL database {name!r}: {last_error}")
 
 
-def flask(scratch: Scratch, *args: str, env: dict[str, str] | None = None,
-          check: bool = True) -> subprocess.CompletedProcess:
+def flask(
+    scratch: Scratch, *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [tool("flask"), "--app", "wsgi", *args], cwd=ROOT, env=env or scratch.env(),
-        capture_output=True, text=True, timeout=900,
+        [tool("flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env or scratch.env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     with (scratch.directory / "setup.log").open("a") as log:
         log.write(f"$ flask {' '.join(args)}  -> {result.returncode}\n{result.stdout}\n{result.stderr}\n")
     if check and result.returncode != 0:
-        raise BenchSetupError(f"`flask {' '.join(args)}` failed ({result.returncode}):\n"
-                              f"{_last_lines(result.stderr or result.stdout)}")
+        raise BenchSetupError(
+            f"`flask {' '.join(args)}` failed ({result.returncode}):\n"
+            f"{_last_lines(result.stderr or result.stdout)}"
+        )
     return result
 
 
@@ -116,8 +125,10 @@ def set_up(scratch: Scratch, role: str, say) -> dict:
     if result.returncode != 0:
         reason = _last_lines(result.stderr or result.stdout, 2)
         say(f"  ! `flask setup` failed: {reason}")
-        scratch.notes.append(f"`flask setup` failed ({reason.splitlines()[-1][:160]}); the bench ran "
-                             "its steps one by one (`flask db upgrade`, `flask banks import`).")
+        scratch.notes.append(
+            f"`flask setup` failed ({reason.splitlines()[-1][:160]}); the bench ran "
+            "its steps one by one (`flask db upgrade`, `flask banks import`)."
+        )
         outcome["setup"] = "flask db upgrade + flask banks import (flask setup failed)"
         flask(scratch, "db", "upgrade")
         imported = flask(scratch, "banks", "import", banks_path, check=False)
@@ -130,8 +141,10 @@ def set_up(scratch: Scratch, role: str, say) -> dict:
         say(f"  ! {role}: the form cannot be assembled; `flask exams configure {role} --items 40`")
         flask(scratch, "exams", "configure", role, "--items", "40")
         outcome["form_items_override"] = 40
-        scratch.notes.append(f"{role}'s exam could not be assembled from the banks as they are; the "
-                             f"bench shortened it with `flask exams configure {role} --items 40`.")
+        scratch.notes.append(
+            f"{role}'s exam could not be assembled from the banks as they are; the "
+            f"bench shortened it with `flask exams configure {role} --items 40`."
+        )
         if not _can_assemble(scratch, role):
             banks_path = _fallback_banks(scratch, role, say)
             outcome["banks"] = "question_banks/ minus files with lint errors, generated blueprint"
@@ -147,12 +160,15 @@ def _fallback_banks(scratch: Scratch, role: str, say) -> str:
     from bench.banks import sanitized_copy
 
     path, removed = sanitized_copy(ROOT / "question_banks", scratch.directory / "banks", role)
-    say(f"  ! fallback bank: real items minus {len(removed)} file(s) with errors, "
-        f"and a generated blueprint for {role}")
+    say(
+        f"  ! fallback bank: real items minus {len(removed)} file(s) with errors, "
+        f"and a generated blueprint for {role}"
+    )
     scratch.notes.append(
         f"The real banks did not import (lint errors; they are being written). The bench imported a "
         f"copy without the {len(removed)} file(s) that had errors ({', '.join(removed[:6])}"
-        f"{'…' if len(removed) > 6 else ''}) and with a generated blueprint for {role}.")
+        f"{'…' if len(removed) > 6 else ''}) and with a generated blueprint for {role}."
+    )
     return str(path)
 
 
@@ -177,8 +193,9 @@ def _can_assemble(scratch: Scratch, role: str) -> bool:
         "            print(exc); ok = False\n"
         "    sys.exit(0 if ok else 3)\n"
     )
-    result = subprocess.run([tool("python"), "-c", code], cwd=ROOT, env=scratch.env(),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [tool("python"), "-c", code], cwd=ROOT, env=scratch.env(), capture_output=True, text=True, timeout=300
+    )
     return result.returncode == 0
 
 
@@ -203,26 +220,52 @@ def create_trainees(scratch: Scratch, count: int, prefix: str = "trainee") -> li
     now = datetime.now(UTC)
     tokens = ["exs_" + secrets.token_urlsafe(32) for _ in range(count)]
     with engine.begin() as conn:
-        institution_id = conn.execute(Institution.__table__.insert().values(
-            name=f"Bench College {prefix} {secrets.token_hex(3)}", created_at=now)
-            .returning(Institution.__table__.c.id)).scalar_one()
-        cohort_ids = [conn.execute(Cohort.__table__.insert().values(
-            institution_id=institution_id, name=f"{prefix} cohort {n}", created_at=now)
-            .returning(Cohort.__table__.c.id)).scalar_one() for n in range(1, 4)]
-        conn.execute(User.__table__.insert(), [
-            {"email": f"{prefix}{i:05d}@bench.example.org", "name": f"Bench {prefix.title()} {i}",
-             "password_hash": password_hash, "role": "trainee", "active": True,
-             "must_change_password": False, "cohort_id": cohort_ids[i % 3], "created_at": now}
-            for i in range(count)
-        ])
-        users = dict(conn.execute(text(
-            "SELECT email, id FROM users WHERE email LIKE :pattern"), {"pattern": f"{prefix}%@bench.example.org"}
-        ).all())
-        conn.execute(ApiToken.__table__.insert(), [
-            {"user_id": users[f"{prefix}{i:05d}@bench.example.org"],
-             "token_hash": hashlib.sha256(token.encode()).hexdigest(), "created_at": now}
-            for i, token in enumerate(tokens)
-        ])
+        institution_id = conn.execute(
+            Institution.__table__.insert()
+            .values(name=f"Bench College {prefix} {secrets.token_hex(3)}", created_at=now)
+            .returning(Institution.__table__.c.id)
+        ).scalar_one()
+        cohort_ids = [
+            conn.execute(
+                Cohort.__table__.insert()
+                .values(institution_id=institution_id, name=f"{prefix} cohort {n}", created_at=now)
+                .returning(Cohort.__table__.c.id)
+            ).scalar_one()
+            for n in range(1, 4)
+        ]
+        conn.execute(
+            User.__table__.insert(),
+            [
+                {
+                    "email": f"{prefix}{i:05d}@bench.example.org",
+                    "name": f"Bench {prefix.title()} {i}",
+                    "password_hash": password_hash,
+                    "role": "trainee",
+                    "active": True,
+                    "must_change_password": False,
+                    "cohort_id": cohort_ids[i % 3],
+                    "created_at": now,
+                }
+                for i in range(count)
+            ],
+        )
+        users = dict(
+            conn.execute(
+                text("SELECT email, id FROM users WHERE email LIKE :pattern"),
+                {"pattern": f"{prefix}%@bench.example.org"},
+            ).all()
+        )
+        conn.execute(
+            ApiToken.__table__.insert(),
+            [
+                {
+                    "user_id": users[f"{prefix}{i:05d}@bench.example.org"],
+                    "token_hash": hashlib.sha256(token.encode()).hexdigest(),
+                    "created_at": now,
+                }
+                for i, token in enumerate(tokens)
+            ],
+        )
     engine.dispose()
     return tokens
 
@@ -236,9 +279,10 @@ def ensure_minutes(scratch: Scratch, role: str, needed_minutes: int) -> None:
     """Make sure the exam lasts longer than the benchmark, so no save meets the deadline."""
     engine = _engine(scratch)
     with engine.connect() as conn:
-        minutes = conn.execute(text(
-            "SELECT e.minutes FROM exam_settings e JOIN roles r ON r.id = e.role_id WHERE r.slug = :s"),
-            {"s": role}).scalar_one()
+        minutes = conn.execute(
+            text("SELECT e.minutes FROM exam_settings e JOIN roles r ON r.id = e.role_id WHERE r.slug = :s"),
+            {"s": role},
+        ).scalar_one()
     engine.dispose()
     if minutes < needed_minutes:
         flask(scratch, "exams", "configure", role, "--minutes", str(needed_minutes))
@@ -247,12 +291,20 @@ def ensure_minutes(scratch: Scratch, role: str, needed_minutes: int) -> None:
 def exam_settings(scratch: Scratch, role: str) -> dict:
     engine = _engine(scratch)
     with engine.connect() as conn:
-        row = conn.execute(text(
-            "SELECT e.form_items, e.pretest_items, e.minutes, e.passing_percent FROM exam_settings e "
-            "JOIN roles r ON r.id = e.role_id WHERE r.slug = :s"), {"s": role}).one()
+        row = conn.execute(
+            text(
+                "SELECT e.form_items, e.pretest_items, e.minutes, e.passing_percent FROM exam_settings e "
+                "JOIN roles r ON r.id = e.role_id WHERE r.slug = :s"
+            ),
+            {"s": role},
+        ).one()
     engine.dispose()
-    return {"form_items": row[0], "pretest_items": row[1], "minutes": row[2],
-            "passing_percent": float(row[3])}
+    return {
+        "form_items": row[0],
+        "pretest_items": row[1],
+        "minutes": row[2],
+        "passing_percent": float(row[3]),
+    }
 
 
 def _engine(scratch: Scratch):

@@ -19,6 +19,7 @@ import json
 import os
 import random
 import time
+from pathlib import Path
 
 import gevent
 from locust import constant, events, task
@@ -42,8 +43,9 @@ THINK_MAX = _env_float("BENCH_THINK_MAX", 6)
 SATURATE = _env_float("BENCH_SATURATE", 20)
 SEED = int(os.environ.get("BENCH_SEED", "10"))
 RESULTS = os.environ.get("BENCH_RESULTS", "bench-results/locust.json")
-TOKENS: list[str] = json.loads(open(os.environ["BENCH_TOKENS"]).read()) if os.environ.get(
-    "BENCH_TOKENS") else []
+TOKENS: list[str] = (
+    json.loads(Path(os.environ["BENCH_TOKENS"]).read_text()) if os.environ.get("BENCH_TOKENS") else []
+)
 
 RECORDS: list[tuple] = []  # (route, started epoch, elapsed ms, ok, status)
 ACKS: list[tuple] = []  # (attempt id, item id, sorted choices, flagged, reply epoch)
@@ -67,9 +69,19 @@ def _plan(environment, **_kwargs) -> None:
 def _write_results(environment, **_kwargs) -> None:
     os.makedirs(os.path.dirname(RESULTS) or ".", exist_ok=True)
     with open(RESULTS, "w") as out:
-        json.dump({"mode": MODE, "plan": PLAN, "users": USERS, "records": RECORDS, "acks": ACKS,
-                   "errors": ERRORS, "mismatches": MISMATCHES,
-                   "finished_users": _finished["users"]}, out)
+        json.dump(
+            {
+                "mode": MODE,
+                "plan": PLAN,
+                "users": USERS,
+                "records": RECORDS,
+                "acks": ACKS,
+                "errors": ERRORS,
+                "mismatches": MISMATCHES,
+                "finished_users": _finished["users"],
+            },
+            out,
+        )
 
 
 def _sleep_until(moment: float) -> None:
@@ -98,8 +110,9 @@ class BenchUser(FastHttpUser):
         headers = self.headers if accept is None else {**self.headers, "Accept": accept}
         started, clock = time.time(), time.perf_counter()
         data = None
-        with self.client.request(method, path, name=route, json=body, headers=headers,
-                                 catch_response=True) as reply:
+        with self.client.request(
+            method, path, name=route, json=body, headers=headers, catch_response=True
+        ) as reply:
             elapsed = (time.perf_counter() - clock) * 1000
             status = reply.status_code or 0
             ok = 200 <= status < 300
@@ -162,7 +175,7 @@ class BenchUser(FastHttpUser):
             if self.rng.random() < 0.2:
                 if not self.think(1, 3):
                     return
-                self.save(item, self.pick(item, avoid=self.answers[item["id"]][0]), flagged)
+                self.save(item, self.pick(item, avoid=self.answers.get(item["id"], (None,))[0]), flagged)
             if self.rng.random() < 0.1:
                 if not self.think(0.5, 1.5):
                     return
@@ -190,8 +203,9 @@ class ExamTrainee(BenchUser):
         self.finish()
 
     def navigate(self, item: dict) -> None:
-        self.call("navigate", "GET", f"/attempts/{self.attempt['id']}/items/{item['position']}",
-                  accept="text/html")
+        self.call(
+            "navigate", "GET", f"/attempts/{self.attempt['id']}/items/{item['position']}", accept="text/html"
+        )
 
     def reload(self) -> None:
         data = self.call("read attempt", "GET", f"/api/v1/attempts/{self.attempt['id']}")
@@ -203,8 +217,9 @@ class ExamTrainee(BenchUser):
                 continue
             shown = (sorted(item["response"]), bool(item["flagged"]))
             if shown != (expected[0], expected[1]) and len(MISMATCHES) < 200:
-                MISMATCHES.append({"attempt": data["id"], "item": item["id"], "expected": expected,
-                                   "shown": shown})
+                MISMATCHES.append(
+                    {"attempt": data["id"], "item": item["id"], "expected": expected, "shown": shown}
+                )
 
     def save(self, item: dict, choices: list[str], flagged: bool) -> None:
         attempt_id = self.attempt["id"]
@@ -220,8 +235,15 @@ class FloorTrainee(BenchUser):
 
     @task
     def exam_day(self) -> None:
-        items = [{"id": self.index * 1000 + n, "position": n + 1, "choose": 1,
-                  "options": [{"id": c} for c in "abcd"]} for n in range(40)]
+        items = [
+            {
+                "id": self.index * 1000 + n,
+                "position": n + 1,
+                "choose": 1,
+                "options": [{"id": c} for c in "abcd"],
+            }
+            for n in range(40)
+        ]
         _sleep_until(PLAN["steady_from"] + self.rng.uniform(0, THINK_MAX))
         self.answer_loop(items, lambda item: None, lambda: None)
         self.finish()
@@ -246,9 +268,12 @@ class SaturatingTrainee(BenchUser):
             while time.time() < PLAN["saturate_until"]:
                 item = self.rng.choice(items)
                 choices = self.pick(item)
-                reply = self.call("save (saturation)", "PUT",
-                                  f"/api/v1/attempts/{self.attempt['id']}/responses/{item['id']}",
-                                  {"choices": choices, "flagged": False})
+                reply = self.call(
+                    "save (saturation)",
+                    "PUT",
+                    f"/api/v1/attempts/{self.attempt['id']}/responses/{item['id']}",
+                    {"choices": choices, "flagged": False},
+                )
                 if reply is not None:
                     ACKS.append((self.attempt["id"], item["id"], choices, False, time.time()))
         self.finish()
@@ -261,7 +286,14 @@ class SaturatingFloor(BenchUser):
         while time.time() < PLAN["saturate_until"]:
             key = self.index * 1000 + self.rng.randrange(40)
             choices = [self.rng.choice("abcd")]
-            if self.call("floor save (saturation)", "PUT", f"/floor/responses/{key}",
-                         {"choices": choices, "flagged": False}) is not None:
+            if (
+                self.call(
+                    "floor save (saturation)",
+                    "PUT",
+                    f"/floor/responses/{key}",
+                    {"choices": choices, "flagged": False},
+                )
+                is not None
+            ):
                 ACKS.append((0, key, choices, False, time.time()))
         self.finish()

@@ -53,14 +53,20 @@ class Gunicorn:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [tool("gunicorn"), "-c", "gunicorn.conf.py", self.app],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn ({self.app}) exited with {self.process.returncode}; "
-                                   f"see {self.log_path}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"gunicorn ({self.app}) exited with {self.process.returncode}; "
+                    f"see {self.log_path}:\n{self.log_tail()}"
+                )
             try:
                 with urllib.request.urlopen(self.url + self.ready_path, timeout=2) as reply:
                     if reply.status < 500:

@@ -29,7 +29,8 @@ def create_app(config_class: type | None = None, overrides: dict | None = None) 
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set outside development")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("examsite").setLevel(logging.INFO)
 
     from examsite import database, security, templating
     from examsite.errors import register_error_handlers

@@ -11,9 +11,18 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 
 CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-    422: "invalid", 429: "rate_limited", 500: "server_error", 503: "unavailable",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -26,9 +35,7 @@ class ApiError(Exception):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def json_error(status: int, code: str, message: str, **extra):
@@ -46,9 +53,13 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         if wants_json():
             return json_error(400, "csrf_failed", exc.description)
-        return render_template("errors/error.html", status=400, title="Your form expired",
-                               message="The page was open too long or came from elsewhere. "
-                               "Go back, reload the page and try again."), 400
+        return render_template(
+            "errors/error.html",
+            status=400,
+            title="Your form expired",
+            message="The page was open too long or came from elsewhere. "
+            "Go back, reload the page and try again.",
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -56,11 +67,16 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             response = json_error(status, CODES.get(status, "error"), exc.description or exc.name)
             if status == 429:
-                response.headers.update({k: v for k, v in (exc.get_headers() or []) if k.lower() == "retry-after"})
+                response.headers.update(
+                    {k: v for k, v in (exc.get_headers() or []) if k.lower() == "retry-after"}
+                )
             return response
         titles = {
             403: ("Not allowed", "Your account cannot open this page."),
-            404: ("Page not found", "There is nothing at this address. Check the link or start again from the home page."),
+            404: (
+                "Page not found",
+                "There is nothing at this address. Check the link or start again from the home page.",
+            ),
             429: ("Too many attempts", "Please wait a minute before you try again."),
         }
         title, message = titles.get(status, (exc.name, exc.description))
@@ -74,5 +90,9 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return json_error(500, "server_error", "Something went wrong on our side; nothing was changed.")
-        return render_template("errors/error.html", status=500, title="Something went wrong",
-                               message="The error is logged. Nothing you sent was half-saved; please try again."), 500
+        return render_template(
+            "errors/error.html",
+            status=500,
+            title="Something went wrong",
+            message="The error is logged. Nothing you sent was half-saved; please try again.",
+        ), 500

@@ -13,8 +13,12 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     ok, detail = database_state()
-    body = {"status": "ok" if ok else "degraded", "app": "ok",
-            "database": "ok" if ok else "unavailable", "time": isoformat(utcnow())}
+    body = {
+        "status": "ok" if ok else "degraded",
+        "app": "ok",
+        "database": "ok" if ok else "unavailable",
+        "time": isoformat(utcnow()),
+    }
     if not ok:
         body["detail"] = detail
     return jsonify(body), 200 if ok else 503

@@ -52,11 +52,14 @@ def database_url(backend, tmp_path) -> str:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app(TestConfig, overrides={
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SIGNING_KEY_PATH": str(tmp_path / "signing-key.pem"),
-        "QUESTION_BANKS_PATH": str(FIXTURE_BANKS),
-    })
+    app = create_app(
+        TestConfig,
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SIGNING_KEY_PATH": str(tmp_path / "signing-key.pem"),
+            "QUESTION_BANKS_PATH": str(FIXTURE_BANKS),
+        },
+    )
     with app.app_context():
         import examsite.models  # noqa: F401
 
@@ -121,15 +124,24 @@ def clock(monkeypatch):
 def make_user(app):
     counter = {"n": 0}
 
-    def make(role: str = "trainee", email: str | None = None, name: str | None = None,
-             password: str = PASSWORD, multiplier: float | None = None, cohort=None):
+    def make(
+        role: str = "trainee",
+        email: str | None = None,
+        name: str | None = None,
+        password: str = PASSWORD,
+        multiplier: float | None = None,
+        cohort=None,
+    ):
         from examsite.accounts.models import User
         from examsite.programs.models import Accommodation
 
         counter["n"] += 1
         with app.app_context():
-            user = User(email=(email or f"{role}{counter['n']}@example.org").lower(),
-                        name=name or f"{role.title()} {counter['n']}", role=role)
+            user = User(
+                email=(email or f"{role}{counter['n']}@example.org").lower(),
+                name=name or f"{role.title()} {counter['n']}",
+                role=role,
+            )
             user.set_password(password)
             if cohort is not None:
                 user.cohort_id = cohort
@@ -147,7 +159,8 @@ def make_user(app):
 
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+        r'name="csrf_token" type="hidden" value="([^"]+)"', html
+    )
     assert match, "no CSRF token on the page"
     return match.group(1)
 
@@ -159,8 +172,9 @@ class Session:
         self.client, self.user = client, user
         page = client.get("/login")
         token = csrf_from(page.get_data(as_text=True))
-        response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                               "csrf_token": token})
+        response = client.post(
+            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         self.csrf = csrf_from(client.get("/").get_data(as_text=True))
 

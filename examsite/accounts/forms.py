@@ -18,13 +18,18 @@ class StrongPassword:
 
 
 class RegisterForm(FlaskForm):
-    name = StringField("Full name (as it should appear on certificates)",
-                       validators=[DataRequired(), Length(max=120)])
-    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False),
-                                             Length(max=254)])
-    password = PasswordField("Password (at least 10 characters)", validators=[DataRequired(), StrongPassword()])
-    confirm = PasswordField("Repeat password",
-                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    name = StringField(
+        "Full name (as it should appear on certificates)", validators=[DataRequired(), Length(max=120)]
+    )
+    email = EmailField(
+        "E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
+    password = PasswordField(
+        "Password (at least 10 characters)", validators=[DataRequired(), StrongPassword()]
+    )
+    confirm = PasswordField(
+        "Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
     submit = SubmitField("Create account")
 
 
@@ -36,7 +41,10 @@ class LoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired()])
-    password = PasswordField("New password (at least 10 characters)", validators=[DataRequired(), StrongPassword()])
-    confirm = PasswordField("Repeat new password",
-                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    password = PasswordField(
+        "New password (at least 10 characters)", validators=[DataRequired(), StrongPassword()]
+    )
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
     submit = SubmitField("Change password")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from datetime import datetime
@@ -86,10 +87,8 @@ def normalize_email(email: str) -> str:
 
 def burn_password_check(password: str) -> None:
     """Spend the same time as a real check, so unknown e-mails cannot be told apart by timing."""
-    try:
+    with contextlib.suppress(VerificationError, InvalidHashError):
         _hasher.verify(_DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        pass
 
 
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))

@@ -11,8 +11,18 @@ from examsite.extensions import db
 from examsite.timeutil import utcnow
 
 _COMMON = {
-    "password", "password1", "password123", "1234567890", "qwertyuiop", "letmein123",
-    "iloveyou12", "welcome123", "passw0rd12", "abcdefghij", "0123456789", "examsite123",
+    "password",
+    "password1",
+    "password123",
+    "1234567890",
+    "qwertyuiop",
+    "letmein123",
+    "iloveyou12",
+    "welcome123",
+    "passw0rd12",
+    "abcdefghij",
+    "0123456789",
+    "examsite123",
 }
 
 
@@ -33,8 +43,14 @@ def password_problem(password: str, email: str | None = None) -> str | None:
     return None
 
 
-def create_user(email: str, name: str, password: str | None, role: str = "trainee",
-                actor=None, check_password: bool = True) -> User:
+def create_user(
+    email: str,
+    name: str,
+    password: str | None,
+    role: str = "trainee",
+    actor=None,
+    check_password: bool = True,
+) -> User:
     email = normalize_email(email)
     if role not in USER_ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")

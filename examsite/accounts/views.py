@@ -46,7 +46,9 @@ def register():
             login_user(user)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("catalog.home"))
-    return render_template("accounts/register.html", form=form), 200 if request.method == "GET" else 422 if form.errors else 200
+    return render_template(
+        "accounts/register.html", form=form
+    ), 200 if request.method == "GET" else 422 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])

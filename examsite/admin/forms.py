@@ -44,8 +44,9 @@ class RenameForm(FlaskForm):
 
 
 class CohortForm(FlaskForm):
-    cohort_name = StringField("Cohort name (for example “Spring 2027 evening”)",
-                              validators=[DataRequired(), Length(max=200)])
+    cohort_name = StringField(
+        "Cohort name (for example “Spring 2027 evening”)", validators=[DataRequired(), Length(max=200)]
+    )
 
 
 class ConfirmForm(FlaskForm):
@@ -57,15 +58,21 @@ class AddMemberForm(FlaskForm):
 
 
 class RosterForm(FlaskForm):
-    roster = FileField("Roster file (CSV)", validators=[
-        FileRequired("Choose a CSV file."), FileAllowed(["csv", "txt"], "The file must be a .csv file.")])
+    roster = FileField(
+        "Roster file (CSV)",
+        validators=[
+            FileRequired("Choose a CSV file."),
+            FileAllowed(["csv", "txt"], "The file must be a .csv file."),
+        ],
+    )
     check_only = BooleanField("Only check the file; change nothing")
 
 
 class UserSearchForm(FilterForm):
     q = StringField("Name or e-mail contains", validators=[Optional(), Length(max=254)])
-    role = SelectField("Account type", choices=[("", "Any")] + list(ROLE_LABELS.items()),
-                       validators=[Optional()])
+    role = SelectField(
+        "Account type", choices=[("", "Any")] + list(ROLE_LABELS.items()), validators=[Optional()]
+    )
     institution = SelectField("Institution", coerce=_int_or_none, validators=[Optional()])
     cohort = SelectField("Cohort", coerce=_int_or_none, validators=[Optional()])
 
@@ -80,16 +87,22 @@ class UserCohortForm(FlaskForm):
 
 class AccommodationForm(FlaskForm):
     multiplier = DecimalField(
-        "Time multiplier (1.0 to 4.0; 1.5 means 50% more time)", places=2,
-        validators=[DataRequired("Give a multiplier between 1.0 and 4.0."),
-                    NumberRange(min=1, max=4, message="The multiplier must be between 1.0 and 4.0.")])
-    note = TextAreaField("Note (what the accommodation is based on)",
-                         validators=[DataRequired(), Length(max=1000)])
+        "Time multiplier (1.0 to 4.0; 1.5 means 50% more time)",
+        places=2,
+        validators=[
+            DataRequired("Give a multiplier between 1.0 and 4.0."),
+            NumberRange(min=1, max=4, message="The multiplier must be between 1.0 and 4.0."),
+        ],
+    )
+    note = TextAreaField(
+        "Note (what the accommodation is based on)", validators=[DataRequired(), Length(max=1000)]
+    )
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField("Reason (shown to anyone who verifies the certificate)",
-                           validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField(
+        "Reason (shown to anyone who verifies the certificate)", validators=[DataRequired(), Length(max=500)]
+    )
 
 
 class AuditFilterForm(FilterForm):
@@ -101,4 +114,3 @@ class AuditFilterForm(FilterForm):
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data <= self.start.data:
             raise ValidationError("The end date must come after the start date.")
-

@@ -36,7 +36,7 @@ def start_attempt():
     data = json_body()
     slug = data.get("role")
     if not isinstance(slug, str) or not slug:
-        raise ApiError(422, "invalid", "Give the role's slug: {\"role\": SLUG}.")
+        raise ApiError(422, "invalid", 'Give the role\'s slug: {"role": SLUG}.')
     role = get_role(slug)
     if role is None:
         raise ApiError(404, "not_found", f"No role {slug!r}.")
@@ -56,8 +56,13 @@ def get_attempt(attempt_id: int):
 @trainee_api
 def attempt_time(attempt_id: int):
     attempt = services.get_attempt_for(current_user, attempt_id)
-    return jsonify({"status": attempt.status, "deadline": isoformat(attempt.deadline),
-                    "server_time": isoformat(utcnow())})
+    return jsonify(
+        {
+            "status": attempt.status,
+            "deadline": isoformat(attempt.deadline),
+            "server_time": isoformat(utcnow()),
+        }
+    )
 
 
 @bp.put("/attempts/<int:attempt_id>/responses/<int:item_id>")
@@ -72,8 +77,14 @@ def save_response(attempt_id: int, item_id: int):
         raise ApiError(422, "invalid", "flagged must be true or false.")
     attempt = services.get_attempt_for(current_user, attempt_id)
     response = services.save_response(attempt, item_id, choices, flagged)
-    return jsonify({"saved_at": isoformat(response.saved_at), "item_id": item_id,
-                    "choices": response.choices, "flagged": response.flagged})
+    return jsonify(
+        {
+            "saved_at": isoformat(response.saved_at),
+            "item_id": item_id,
+            "choices": response.choices,
+            "flagged": response.flagged,
+        }
+    )
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")

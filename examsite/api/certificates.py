@@ -36,9 +36,16 @@ def certificate(code: str):
 @limiter.limit(_verify_limit)
 def certificate_status(code: str):
     cert = _certificate(code)
-    return jsonify({"code": cert.code, "status": status_of(cert), "revoked": cert.revoked_at is not None,
-                    "revoked_at": isoformat(cert.revoked_at), "revoked_reason": cert.revoked_reason,
-                    "checked_at": isoformat(utcnow())})
+    return jsonify(
+        {
+            "code": cert.code,
+            "status": status_of(cert),
+            "revoked": cert.revoked_at is not None,
+            "revoked_at": isoformat(cert.revoked_at),
+            "revoked_reason": cert.revoked_reason,
+            "checked_at": isoformat(utcnow()),
+        }
+    )
 
 
 @bp.get("/certificates/<code>/credential")
@@ -50,14 +57,21 @@ def certificate_credential(code: str):
     cert = _certificate(code)
     base = _base()
     data = BadgeData(
-        code=cert.code, holder=cert.holder_name, role_slug=cert.role.slug, role_name=cert.role_name,
-        role_description=cert.role.duties, category_name=cert.category_name,
-        issued_at=cert.issued_at, expires_at=cert.expires_at,
+        code=cert.code,
+        holder=cert.holder_name,
+        role_slug=cert.role.slug,
+        role_name=cert.role_name,
+        role_description=cert.role.duties,
+        category_name=cert.category_name,
+        issued_at=cert.issued_at,
+        expires_at=cert.expires_at,
         verify_url=f"{base}/verify/{cert.code}",
         credential_url=f"{base}{url_for('api.certificate_credential', code=cert.code)}",
         status_url=f"{base}{url_for('api.certificate_status', code=cert.code)}",
-        issuer_id=f"{base}{url_for('api.issuer_profile')}", issuer_name=current_app.config["ISSUER_NAME"],
-        issuer_url=base, achievement_id=f"{base}/roles/{cert.role.slug}#achievement",
+        issuer_id=f"{base}{url_for('api.issuer_profile')}",
+        issuer_name=current_app.config["ISSUER_NAME"],
+        issuer_url=base,
+        achievement_id=f"{base}/roles/{cert.role.slug}#achievement",
     )
     token = sign_vc_jwt(build_open_badge_credential(data), signing_key())
     return Response(token, mimetype="application/vc+jwt")
@@ -66,13 +80,19 @@ def certificate_credential(code: str):
 @bp.get("/issuer")
 def issuer_profile():
     base = _base()
-    return jsonify({
-        "@context": ["https://www.w3.org/ns/credentials/v2",
-                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-        "id": f"{base}{url_for('api.issuer_profile')}", "type": ["Profile"],
-        "name": current_app.config["ISSUER_NAME"], "url": base,
-        "jwks": f"{base}{url_for('api.issuer_jwks')}",
-    })
+    return jsonify(
+        {
+            "@context": [
+                "https://www.w3.org/ns/credentials/v2",
+                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+            ],
+            "id": f"{base}{url_for('api.issuer_profile')}",
+            "type": ["Profile"],
+            "name": current_app.config["ISSUER_NAME"],
+            "url": base,
+            "jwks": f"{base}{url_for('api.issuer_jwks')}",
+        }
+    )
 
 
 @bp.get("/issuer/jwks.json")

@@ -8,8 +8,15 @@ from examsite.audit.models import AuditEvent
 from examsite.extensions import db
 
 
-def record(action: str, obj: object | None = None, *, actor=None, object_type: str | None = None,
-           object_id: object | None = None, **details) -> AuditEvent:
+def record(
+    action: str,
+    obj: object | None = None,
+    *,
+    actor=None,
+    object_type: str | None = None,
+    object_id: object | None = None,
+    **details,
+) -> AuditEvent:
     """Add an audit event to the session; the caller's commit makes it durable with the change."""
     if obj is not None:
         object_type = object_type or type(obj).__name__

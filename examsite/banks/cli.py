@@ -72,9 +72,11 @@ def stats(as_json: bool) -> None:
     for role in data["roles"]:
         short = [d for d in role["domains"] if d["available"] < d["required"]]
         status = "OK" if role["domains"] and not short else "SHORT" if short else "NO BLUEPRINT"
-        click.echo(f"{role['slug']}: {role['form_items']} items + {role['pretest_items']} pretest, "
-                   f"{role['minutes']} min, pass {role['passing_percent']:g}%, "
-                   f"{role['eligible_items']} eligible [{status}]")
+        click.echo(
+            f"{role['slug']}: {role['form_items']} items + {role['pretest_items']} pretest, "
+            f"{role['minutes']} min, pass {role['passing_percent']:g}%, "
+            f"{role['eligible_items']} eligible [{status}]"
+        )
         for d in role["domains"]:
             mark = "" if d["available"] >= d["required"] else "   <-- short"
             click.echo(f"    {d['available']:>4} / {d['required']:<3} {d['name']}{mark}")
@@ -91,3 +93,35 @@ def export(fmt: str, out: str, category: str | None) -> None:
     require_database()
     written = EXPORTERS[fmt](Path(out), category)
     click.echo(f"wrote {len(written)} file(s) to {out}")
+
+
+@banks_cli.command("review-sheet")
+@click.option("--bank", "banks", multiple=True, help="Only this bank (repeatable).")
+@click.option("--domain", "domains", multiple=True, help="Only this domain (repeatable).")
+@click.option("--out", type=click.Path(), required=True, help="Markdown file to write.")
+@with_appcontext
+def review_sheet_command(banks: tuple[str, ...], domains: tuple[str, ...], out: str) -> None:
+    """Write a keyless answer sheet for a blind reviewer."""
+    from examsite.banks.loader import load_tree
+    from examsite.banks.review import review_sheet
+
+    tree = load_tree(Path(current_app.config["QUESTION_BANKS_PATH"]))
+    Path(out).write_text(review_sheet(tree, set(banks) or None, set(domains) or None))
+    click.echo(f"wrote {out}")
+
+
+@banks_cli.command("review-check")
+@click.argument("answers", type=click.Path(exists=True))
+@with_appcontext
+def review_check_command(answers: str) -> None:
+    """Compare a reviewer's answers with the keys; list every disagreement; exit 1 if any."""
+    from examsite.banks.loader import load_tree
+    from examsite.banks.review import check_answers
+
+    tree = load_tree(Path(current_app.config["QUESTION_BANKS_PATH"]))
+    agreed, disagreements, _ = check_answers(tree, Path(answers))
+    for d in disagreements:
+        click.echo(str(d))
+    click.echo(f"{len(agreed)} agreed, {len(disagreements)} disagreed")
+    if disagreements:
+        raise SystemExit(1)

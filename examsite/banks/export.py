@@ -30,7 +30,9 @@ class _Dumper(yaml.SafeDumper):
 
 def _str(dumper: yaml.SafeDumper, value: str):
     style = "|" if "\n" in value or len(value) > 90 else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value + ("\n" if style and not value.endswith("\n") else ""), style=style)
+    return dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value + ("\n" if style and not value.endswith("\n") else ""), style=style
+    )
 
 
 _Dumper.add_representer(str, _str)
@@ -43,17 +45,27 @@ def _dump(data: dict, path: Path) -> Path:
 
 
 def current_items(category: str | None) -> list[tuple[Item, ItemVersion]]:
-    query = (select(Item, ItemVersion).join(ItemVersion, Item.current_version_id == ItemVersion.id)
-             .where(Item.retired_at.is_(None)).order_by(Item.external_id))
+    query = (
+        select(Item, ItemVersion)
+        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+        .where(Item.retired_at.is_(None))
+        .order_by(Item.external_id)
+    )
     if category:
         query = query.where(Item.bank == category)
     return list(db.session.execute(query).tuples())
 
 
 def _item_data(item: Item, version: ItemVersion, default_roles: set[str]) -> dict:
-    data = {"id": item.external_id, "type": version.type, "domain": version.domain.code,
-            "level": version.level, "components": version.components, "status": version.status,
-            "author": version.author}
+    data = {
+        "id": item.external_id,
+        "type": version.type,
+        "domain": version.domain.code,
+        "level": version.level,
+        "components": version.components,
+        "status": version.status,
+        "author": version.author,
+    }
     if version.reviewer:
         data["reviewer"] = version.reviewer
     roles = sorted(r.slug for r in version.roles)
@@ -79,17 +91,31 @@ def export_native(out: Path, category: str | None) -> list[Path]:
     banks = sorted({d.bank for d in domains} if category is None else {category})
     for bank in banks:
         bank_domains = [d for d in domains if d.bank == bank]
-        written.append(_dump({"domains": [{"code": d.code, "name": d.name, "components": d.components}
-                                          for d in bank_domains]}, out / bank / "domains.yaml"))
+        written.append(
+            _dump(
+                {
+                    "domains": [
+                        {"code": d.code, "name": d.name, "components": d.components} for d in bank_domains
+                    ]
+                },
+                out / bank / "domains.yaml",
+            )
+        )
         default_roles = set(ROLE_SLUGS if bank == CORE else CATEGORY_ROLES.get(bank, []))
         by_domain: dict[str, dict] = defaultdict(lambda: {"items": [], "scenarios": {}})
         for item, version in current_items(bank):
             entry = by_domain[version.domain.code]
             data = _item_data(item, version, default_roles)
             if version.scenario_id:
-                scenario = entry["scenarios"].setdefault(version.scenario_id, {
-                    "id": version.scenario_id, "title": version.scenario_title,
-                    "case": version.scenario_text, "items": []})
+                scenario = entry["scenarios"].setdefault(
+                    version.scenario_id,
+                    {
+                        "id": version.scenario_id,
+                        "title": version.scenario_title,
+                        "case": version.scenario_text,
+                        "items": [],
+                    },
+                )
                 scenario["items"].append(data)
             else:
                 entry["items"].append(data)
@@ -103,13 +129,20 @@ def export_native(out: Path, category: str | None) -> list[Path]:
         for blueprint in db.session.scalars(select(Blueprint)):
             if blueprint.role.category.slug != bank:
                 continue
-            written.append(_dump({
-                "role": blueprint.role.slug, "form_items": blueprint.form_items,
-                "pretest_items": blueprint.pretest_items, "minutes": blueprint.minutes,
-                "passing_percent": _number(blueprint.passing_percent),
-                "domains": {bd.domain.code: bd.items for bd in blueprint.domains},
-                "note": blueprint.note,
-            }, out / bank / "blueprints" / f"{blueprint.role.slug}.yaml"))
+            written.append(
+                _dump(
+                    {
+                        "role": blueprint.role.slug,
+                        "form_items": blueprint.form_items,
+                        "pretest_items": blueprint.pretest_items,
+                        "minutes": blueprint.minutes,
+                        "passing_percent": _number(blueprint.passing_percent),
+                        "domains": {bd.domain.code: bd.items for bd in blueprint.domains},
+                        "note": blueprint.note,
+                    },
+                    out / bank / "blueprints" / f"{blueprint.role.slug}.yaml",
+                )
+            )
     return written
 
 

@@ -39,9 +39,11 @@ class ImportSummary:
     warnings: list[Problem] = field(default_factory=list)
 
     def describe(self) -> str:
-        return (f"banks: {len(self.added)} added, {len(self.new_versions)} new versions, "
-                f"{len(self.retired)} retired, {self.unchanged} unchanged; "
-                f"{len(self.blueprints_changed)} blueprints updated")
+        return (
+            f"banks: {len(self.added)} added, {len(self.new_versions)} new versions, "
+            f"{len(self.retired)} retired, {self.unchanged} unchanged; "
+            f"{len(self.blueprints_changed)} blueprints updated"
+        )
 
 
 def resolve_roots(paths: list[str | Path]) -> tuple[Path, set[str] | None]:
@@ -66,8 +68,11 @@ def load_and_check(paths: list[str | Path]) -> tuple[BankTree, set[str] | None, 
     problems = lint_tree(tree)
     if selected is not None:
         chosen = {str(p) for b in bank_dirs(root) if b.name in selected for p in [b]}
-        problems = [p for p in problems if any(Path(p.file).resolve().is_relative_to(c) for c in chosen)
-                    or p.severity == "error"]
+        problems = [
+            p
+            for p in problems
+            if any(Path(p.file).resolve().is_relative_to(c) for c in chosen) or p.severity == "error"
+        ]
     return tree, selected, problems
 
 
@@ -85,8 +90,7 @@ def import_banks(paths: list[str | Path], progress: bool = False) -> ImportSumma
         roles = {r.slug: r for r in db.session.scalars(select(Role))}
         domains = _apply_domains(tree)
         items = [i for i in tree.items if i.bank in banks]
-        existing = {i.external_id: i for i in db.session.scalars(
-            select(Item).where(Item.bank.in_(banks)))}
+        existing = {i.external_id: i for i in db.session.scalars(select(Item).where(Item.bank.in_(banks)))}
         iterator = items
         bar = None
         if progress:
@@ -108,9 +112,15 @@ def import_banks(paths: list[str | Path], progress: bool = False) -> ImportSumma
             if spec.bank in banks:
                 _apply_blueprint(spec, roles[role_slug], domains, summary)
         if summary.added or summary.new_versions or summary.retired or summary.blueprints_changed:
-            record("banks.import", object_type="Bank", object_id=",".join(sorted(banks)),
-                   added=len(summary.added), new_versions=len(summary.new_versions),
-                   retired=len(summary.retired), blueprints=summary.blueprints_changed)
+            record(
+                "banks.import",
+                object_type="Bank",
+                object_id=",".join(sorted(banks)),
+                added=len(summary.added),
+                new_versions=len(summary.new_versions),
+                retired=len(summary.retired),
+                blueprints=summary.blueprints_changed,
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -126,14 +136,22 @@ def _apply_domains(tree: BankTree) -> dict[str, Domain]:
             domain = domains[code] = Domain(code=code)
             db.session.add(domain)
         domain.bank, domain.name, domain.components, domain.position = (
-            spec.bank, spec.name, spec.components, spec.position,
+            spec.bank,
+            spec.name,
+            spec.components,
+            spec.position,
         )
     db.session.flush()
     return domains
 
 
-def _apply_item(spec: ItemSpec, item: Item | None, domains: dict[str, Domain],
-                roles: dict[str, Role], summary: ImportSummary) -> None:
+def _apply_item(
+    spec: ItemSpec,
+    item: Item | None,
+    domains: dict[str, Domain],
+    roles: dict[str, Role],
+    summary: ImportSummary,
+) -> None:
     retired_in_file = spec.status == "retired"
     if item is None:
         item = Item(external_id=spec.external_id, bank=spec.bank)
@@ -151,13 +169,26 @@ def _apply_item(spec: ItemSpec, item: Item | None, domains: dict[str, Domain],
         number = (current.version if current else 0) + 1
         summary.new_versions.append(spec.external_id)
     version = ItemVersion(
-        item_id=item.id, version=number, content_hash=spec.content_hash, type=spec.type,
-        stem=spec.stem, options=[{"id": o, "text": t} for o, t in spec.options], keys=spec.keys,
-        rationale=spec.rationale, domain=domains[spec.domain], level=spec.level,
-        components=spec.components, references=spec.references, status=spec.status,
-        author=spec.author, reviewer=spec.reviewer, scenario_id=spec.scenario_id,
-        scenario_title=spec.scenario_title, scenario_text=spec.scenario_text,
-        source_file=spec.file, roles=[roles[r] for r in spec.roles],
+        item_id=item.id,
+        version=number,
+        content_hash=spec.content_hash,
+        type=spec.type,
+        stem=spec.stem,
+        options=[{"id": o, "text": t} for o, t in spec.options],
+        keys=spec.keys,
+        rationale=spec.rationale,
+        domain=domains[spec.domain],
+        level=spec.level,
+        components=spec.components,
+        references=spec.references,
+        status=spec.status,
+        author=spec.author,
+        reviewer=spec.reviewer,
+        scenario_id=spec.scenario_id,
+        scenario_title=spec.scenario_title,
+        scenario_text=spec.scenario_text,
+        source_file=spec.file,
+        roles=[roles[r] for r in spec.roles],
     )
     db.session.add(version)
     db.session.flush()

@@ -41,15 +41,19 @@ def lint_tree(tree: BankTree) -> list[Problem]:
         _check_item(tree, item)
         other = seen_ids.get(item.external_id)
         if other:
-            tree.error(item.file, item.line, f"duplicate item id {item.external_id} "
-                       f"(also {other.file}:{other.line})")
+            tree.error(
+                item.file, item.line, f"duplicate item id {item.external_id} (also {other.file}:{other.line})"
+            )
         seen_ids.setdefault(item.external_id, item)
         if item.status != "retired":
             key = normalize_stem(item.stem if not item.scenario_text else item.stem)
             twin = seen_stems.get(key)
             if twin and twin.scenario_id == item.scenario_id:
-                tree.error(item.file, item.line_of("stem"), f"same stem as {twin.external_id} "
-                           f"({twin.file}:{twin.line})")
+                tree.error(
+                    item.file,
+                    item.line_of("stem"),
+                    f"same stem as {twin.external_id} ({twin.file}:{twin.line})",
+                )
             elif twin is None:
                 seen_stems[key] = item
     _check_scenarios(tree)
@@ -110,8 +114,11 @@ def _check_item(tree: BankTree, item: ItemSpec) -> None:
             err("domain", f"domain {item.domain!r} belongs to the {domain.bank} bank, not {item.bank}")
         for component in item.components:
             if component not in domain.components:
-                err("components", f"component {component} is not one of domain {item.domain}'s "
-                    f"components {domain.components}")
+                err(
+                    "components",
+                    f"component {component} is not one of domain {item.domain}'s "
+                    f"components {domain.components}",
+                )
     allowed_roles = ROLE_SLUGS if item.bank == CORE else CATEGORY_ROLES.get(item.bank, [])
     for role in item.roles:
         if role not in ROLE_SLUGS:
@@ -132,14 +139,19 @@ def _check_scenarios(tree: BankTree) -> None:
             tree.error(first.file, first.line, f"scenario {scenario_id} is defined more than once")
         files[scenario_id] = first.file
         if len({i.domain for i in items}) > 1:
-            tree.error(first.file, first.line,
-                       f"scenario {scenario_id}: all items of a set must share one domain")
+            tree.error(
+                first.file, first.line, f"scenario {scenario_id}: all items of a set must share one domain"
+            )
         if len({i.status for i in items}) > 1:
-            tree.error(first.file, first.line,
-                       f"scenario {scenario_id}: all items of a set must share one status")
+            tree.error(
+                first.file, first.line, f"scenario {scenario_id}: all items of a set must share one status"
+            )
         if len({tuple(sorted(i.roles)) for i in items}) > 1:
-            tree.error(first.file, first.line,
-                       f"scenario {scenario_id}: all items of a set must serve the same roles")
+            tree.error(
+                first.file,
+                first.line,
+                f"scenario {scenario_id}: all items of a set must serve the same roles",
+            )
 
 
 def _check_writing_patterns(tree: BankTree) -> None:
@@ -154,9 +166,13 @@ def _check_writing_patterns(tree: BankTree) -> None:
         singles = [i for i in items if i.type == "single" and len(i.keys) == 1]
         longest = sum(1 for i in singles if _key_uniquely_longest(i))
         if singles and longest / len(singles) > 0.40:
-            tree.warn(singles[0].file, 1, f"bank {bank}: the key is the uniquely longest option in "
-                      f"{longest} of {len(singles)} items ({longest / len(singles):.0%}); over 40% "
-                      "lets test-wise candidates guess")
+            tree.warn(
+                singles[0].file,
+                1,
+                f"bank {bank}: the key is the uniquely longest option in "
+                f"{longest} of {len(singles)} items ({longest / len(singles):.0%}); over 40% "
+                "lets test-wise candidates guess",
+            )
     for file, items in by_file.items():
         if len(items) < 8:
             continue
@@ -164,8 +180,9 @@ def _check_writing_patterns(tree: BankTree) -> None:
         for letter in "abcd":
             share = positions.get(letter, 0) / len(items)
             if share < 0.15 or share > 0.35:
-                tree.warn(file, 1, f"key position {letter} is used by {share:.0%} of single items "
-                          "(aim for 15-35%)")
+                tree.warn(
+                    file, 1, f"key position {letter} is used by {share:.0%} of single items (aim for 15-35%)"
+                )
 
 
 def _key_uniquely_longest(item: ItemSpec) -> bool:
@@ -191,8 +208,9 @@ def _check_blueprints(tree: BankTree) -> None:
         line = bp.lines.line_of
         total = sum(n for _, n in bp.domains)
         if total != bp.form_items:
-            tree.error(bp.file, line("domains"), f"domain counts sum to {total}, not form_items "
-                       f"{bp.form_items}")
+            tree.error(
+                bp.file, line("domains"), f"domain counts sum to {total}, not form_items {bp.form_items}"
+            )
         units = eligible_units(tree, role, "active")
         for code, need in bp.domains:
             domain = tree.domains.get(code)
@@ -200,19 +218,28 @@ def _check_blueprints(tree: BankTree) -> None:
                 tree.error(bp.file, bp.lines["domains"].line_of(code), f"unknown domain {code!r}")
                 continue
             if domain.bank not in (CORE, bp.bank):
-                tree.error(bp.file, bp.lines["domains"].line_of(code),
-                           f"domain {code!r} is not in the core or {bp.bank} bank")
+                tree.error(
+                    bp.file,
+                    bp.lines["domains"].line_of(code),
+                    f"domain {code!r} is not in the core or {bp.bank} bank",
+                )
                 continue
             max_draw[code] = max(max_draw[code], need)
             sizes = units.get(code, [])
             if not can_fill(sizes, need):
-                tree.error(bp.file, bp.lines["domains"].line_of(code),
-                           f"{role}: domain {code} needs {need} active items but its eligible "
-                           f"pool has {sum(sizes)} that can fill it")
+                tree.error(
+                    bp.file,
+                    bp.lines["domains"].line_of(code),
+                    f"{role}: domain {code} needs {need} active items but its eligible "
+                    f"pool has {sum(sizes)} that can fill it",
+                )
         pretest = sum(sum(s) for s in eligible_units(tree, role, "pretest").values())
         if pretest < bp.pretest_items:
-            tree.warn(bp.file, line("pretest_items"), f"{role}: {bp.pretest_items} pretest items "
-                      f"asked for, {pretest} eligible")
+            tree.warn(
+                bp.file,
+                line("pretest_items"),
+                f"{role}: {bp.pretest_items} pretest items asked for, {pretest} eligible",
+            )
     pools: Counter = Counter()
     for item in tree.items:
         if item.status == "active":
@@ -220,8 +247,11 @@ def _check_blueprints(tree: BankTree) -> None:
     for code, draw in max_draw.items():
         if pools[code] < 2 * draw and code in tree.domains:
             domain = tree.domains[code]
-            tree.warn(domain.file, domain.line, f"domain {code}: pool of {pools[code]} active items "
-                      f"is under twice the largest draw ({draw})")
+            tree.warn(
+                domain.file,
+                domain.line,
+                f"domain {code}: pool of {pools[code]} active items is under twice the largest draw ({draw})",
+            )
     if tree.banks and set(tree.banks) >= {CORE, *CATEGORY_ROLES}:
         for role in ROLE_SLUGS:
             if role not in tree.blueprints:

@@ -20,8 +20,12 @@ from examsite.banks.yamlfile import LineDict, YamlError, line_for_path, load_yam
 from examsite.catalog.data import CATEGORIES, ROLE_SLUGS
 
 CORE = "core"
-BANK_PREFIX = {"core": "CORE", "mobile-adoption-support": "MAS", "permanent-staff": "PSS",
-               "informaticians": "INF"}
+BANK_PREFIX = {
+    "core": "CORE",
+    "mobile-adoption-support": "MAS",
+    "permanent-staff": "PSS",
+    "informaticians": "INF",
+}
 CATEGORY_ROLES = {c["slug"]: [r["slug"] for r in c["roles"]] for c in CATEGORIES}
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "question_banks" / "schema"
 
@@ -76,11 +80,19 @@ class ItemSpec:
     def content(self) -> dict:
         """Everything that defines this version of the item, in a canonical form."""
         return {
-            "type": self.type, "domain": self.domain, "level": self.level,
-            "components": sorted(self.components), "status": self.status, "author": self.author,
-            "reviewer": self.reviewer, "roles": sorted(self.roles),
-            "stem": self.stem, "options": [list(o) for o in self.options], "keys": sorted(self.keys),
-            "rationale": self.rationale, "references": self.references,
+            "type": self.type,
+            "domain": self.domain,
+            "level": self.level,
+            "components": sorted(self.components),
+            "status": self.status,
+            "author": self.author,
+            "reviewer": self.reviewer,
+            "roles": sorted(self.roles),
+            "stem": self.stem,
+            "options": [list(o) for o in self.options],
+            "keys": sorted(self.keys),
+            "rationale": self.rationale,
+            "references": self.references,
             "scenario": [self.scenario_id, self.scenario_title, self.scenario_text],
         }
 
@@ -107,8 +119,15 @@ class BlueprintSpec:
     lines: LineDict = field(repr=False, compare=False)
 
     def content_hash(self) -> str:
-        data = [self.role, self.form_items, self.pretest_items, self.minutes,
-                str(self.passing_percent), self.domains, self.note]
+        data = [
+            self.role,
+            self.form_items,
+            self.pretest_items,
+            self.minutes,
+            str(self.passing_percent),
+            self.domains,
+            self.note,
+        ]
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
 
@@ -177,8 +196,11 @@ def load_tree(root: Path) -> BankTree:
     for bank_dir in dirs:
         bank = bank_dir.name
         if bank != CORE and bank not in CATEGORY_ROLES:
-            tree.error(display_path(bank_dir / "domains.yaml"), 1,
-                       f"unknown bank folder {bank!r}: use 'core' or a category slug")
+            tree.error(
+                display_path(bank_dir / "domains.yaml"),
+                1,
+                f"unknown bank folder {bank!r}: use 'core' or a category slug",
+            )
             continue
         tree.banks.append(bank)
         _load_domains(tree, bank, bank_dir / "domains.yaml")
@@ -202,11 +224,15 @@ def _load_domains(tree: BankTree, bank: str, path: Path) -> None:
     for position, entry in enumerate(document["domains"]):
         code = entry["code"]
         if code in tree.domains:
-            tree.error(shown, entry.line, f"domain {code!r} is already defined in "
-                       f"{tree.domains[code].file}:{tree.domains[code].line}")
+            tree.error(
+                shown,
+                entry.line,
+                f"domain {code!r} is already defined in {tree.domains[code].file}:{tree.domains[code].line}",
+            )
             continue
-        tree.domains[code] = DomainSpec(code, entry["name"], list(entry["components"]), bank, shown,
-                                        entry.line, position)
+        tree.domains[code] = DomainSpec(
+            code, entry["name"], list(entry["components"]), bank, shown, entry.line, position
+        )
 
 
 def _load_items(tree: BankTree, bank: str, path: Path) -> None:
@@ -226,17 +252,28 @@ def _item(bank: str, entry: LineDict, shown: str, scenario: LineDict | None) -> 
     roles_given = "roles" in entry
     default_roles = ROLE_SLUGS if bank == CORE else CATEGORY_ROLES[bank]
     return ItemSpec(
-        external_id=entry["id"], bank=bank, type=entry["type"], domain=entry["domain"],
-        level=entry["level"], components=list(entry["components"]), status=entry["status"],
-        author=entry["author"].strip(), reviewer=(entry.get("reviewer") or "").strip(),
+        external_id=entry["id"],
+        bank=bank,
+        type=entry["type"],
+        domain=entry["domain"],
+        level=entry["level"],
+        components=list(entry["components"]),
+        status=entry["status"],
+        author=entry["author"].strip(),
+        reviewer=(entry.get("reviewer") or "").strip(),
         roles=list(entry["roles"]) if roles_given else list(default_roles),
-        stem=entry["stem"].strip(), options=[(k, str(v).strip()) for k, v in entry["options"].items()],
-        keys=[key] if isinstance(key, str) else list(key), rationale=entry["rationale"].strip(),
+        stem=entry["stem"].strip(),
+        options=[(k, str(v).strip()) for k, v in entry["options"].items()],
+        keys=[key] if isinstance(key, str) else list(key),
+        rationale=entry["rationale"].strip(),
         references=list(entry.get("references") or []),
         scenario_id=scenario["id"] if scenario else None,
         scenario_title=scenario["title"].strip() if scenario else None,
         scenario_text=scenario["case"].strip() if scenario else None,
-        file=shown, line=entry.line, lines=entry, roles_given=roles_given,
+        file=shown,
+        line=entry.line,
+        lines=entry,
+        roles_given=roles_given,
     )
 
 
@@ -261,9 +298,15 @@ def _load_blueprint(tree: BankTree, bank: str, path: Path) -> None:
         tree.error(shown, document.line, f"a second blueprint for {role!r}")
         return
     tree.blueprints[role] = BlueprintSpec(
-        role=role, bank=bank, form_items=document["form_items"],
-        pretest_items=document["pretest_items"], minutes=document["minutes"],
+        role=role,
+        bank=bank,
+        form_items=document["form_items"],
+        pretest_items=document["pretest_items"],
+        minutes=document["minutes"],
         passing_percent=Decimal(str(document["passing_percent"])),
-        domains=list(document["domains"].items()), note=" ".join(document["note"].split()),
-        file=shown, line=document.line, lines=document,
+        domains=list(document["domains"].items()),
+        note=" ".join(document["note"].split()),
+        file=shown,
+        line=document.line,
+        lines=document,
     )

@@ -69,9 +69,7 @@ class ItemVersion(db.Model):
         UniqueConstraint("item_id", "version", name="uq_item_versions_item_version"),
         CheckConstraint("type IN ('single', 'multiple')", name="type"),
         CheckConstraint("level IN ('recall', 'application', 'analysis')", name="level"),
-        CheckConstraint(
-            "status IN ('draft', 'pretest', 'active', 'retired')", name="status"
-        ),
+        CheckConstraint("status IN ('draft', 'pretest', 'active', 'retired')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

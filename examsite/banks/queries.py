@@ -18,8 +18,7 @@ def _current_versions(role: Role, status: str):
         .join(Item, Item.current_version_id == ItemVersion.id)
         .join(Domain, Domain.id == ItemVersion.domain_id)
         .join(ItemVersionRole, ItemVersionRole.item_version_id == ItemVersion.id)
-        .where(Item.retired_at.is_(None), ItemVersion.status == status,
-               ItemVersionRole.role_id == role.id)
+        .where(Item.retired_at.is_(None), ItemVersion.status == status, ItemVersionRole.role_id == role.id)
         .order_by(Item.external_id)
     )
 
@@ -32,8 +31,12 @@ def eligible_pool(role: Role) -> Pool:
         for version_id, item_id, scenario_id, domain in db.session.execute(_current_versions(role, status)):
             groups[scenario_id or ("item", item_id)].append((version_id, item_id, domain, scenario_id))
         return [
-            Unit(domain=rows[0][2], version_ids=tuple(r[0] for r in rows),
-                 item_ids=tuple(r[1] for r in rows), scenario=rows[0][3])
+            Unit(
+                domain=rows[0][2],
+                version_ids=tuple(r[0] for r in rows),
+                item_ids=tuple(r[1] for r in rows),
+                scenario=rows[0][3],
+            )
             for rows in groups.values()
         ]
 
@@ -52,7 +55,7 @@ def blueprint_quotas(role: Role) -> dict[str, int]:
         .where(Blueprint.role_id == role.id)
         .order_by(BlueprintDomain.position)
     ).all()
-    return apportion({code: n for code, n in rows}, role.exam.form_items)
+    return apportion(dict(rows), role.exam.form_items)
 
 
 def domain_names() -> dict[str, str]:
@@ -61,26 +64,33 @@ def domain_names() -> dict[str, str]:
 
 def bank_stats() -> dict:
     """Per role: settings and eligible active items per domain against the blueprint's need."""
-    roles = db.session.scalars(
-        select(Role).join(Category).order_by(Category.position, Role.position)
-    ).all()
+    roles = db.session.scalars(select(Role).join(Category).order_by(Category.position, Role.position)).all()
     names = domain_names()
     out = []
     for role in roles:
         pool = eligible_pool(role)
         quotas = blueprint_quotas(role)
         available = {d: sum(u.size for u in units) for d, units in pool.units_by_domain.items()}
-        domains = [{"name": names.get(code, code), "code": code, "required": need,
-                    "available": available.get(code, 0)} for code, need in quotas.items()]
-        out.append({
-            "slug": role.slug, "form_items": role.exam.form_items, "minutes": role.exam.minutes,
-            "passing_percent": float(role.exam.passing_percent),
-            "pretest_items": role.exam.pretest_items,
-            "eligible_items": sum(available.values()),
-            "eligible_pretest_items": sum(u.size for u in pool.pretest_units),
-            "domains": domains,
-        })
-    total = db.session.scalar(
-        select(func.count()).select_from(Item).where(Item.retired_at.is_(None))
-    )
+        domains = [
+            {
+                "name": names.get(code, code),
+                "code": code,
+                "required": need,
+                "available": available.get(code, 0),
+            }
+            for code, need in quotas.items()
+        ]
+        out.append(
+            {
+                "slug": role.slug,
+                "form_items": role.exam.form_items,
+                "minutes": role.exam.minutes,
+                "passing_percent": float(role.exam.passing_percent),
+                "pretest_items": role.exam.pretest_items,
+                "eligible_items": sum(available.values()),
+                "eligible_pretest_items": sum(u.size for u in pool.pretest_units),
+                "domains": domains,
+            }
+        )
+    total = db.session.scalar(select(func.count()).select_from(Item).where(Item.retired_at.is_(None)))
     return {"roles": out, "total_items": total}

@@ -30,16 +30,34 @@ def exams_cli() -> None:
 @click.option("--grace-seconds", type=int, help="Seconds after the deadline that saves still count.")
 @click.option("--certificate-days", type=int, help="Days a certificate stays valid.")
 @with_appcontext
-def configure(role_slug, items, minutes, passing_percent, retake_days, attempts_per_year,
-              grace_seconds, certificate_days) -> None:
+def configure(
+    role_slug,
+    items,
+    minutes,
+    passing_percent,
+    retake_days,
+    attempts_per_year,
+    grace_seconds,
+    certificate_days,
+) -> None:
     """Change a role's exam settings."""
     require_database()
     role = get_role(role_slug)
     if role is None:
         raise click.ClickException(f"unknown role {role_slug!r}; see GET /api/v1/roles for the slugs")
     try:
-        applied = configure_exam(role, ExamChanges(items, minutes, passing_percent, retake_days,
-                                                   attempts_per_year, grace_seconds, certificate_days))
+        applied = configure_exam(
+            role,
+            ExamChanges(
+                items,
+                minutes,
+                passing_percent,
+                retake_days,
+                attempts_per_year,
+                grace_seconds,
+                certificate_days,
+            ),
+        )
     except SettingsError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -175,6 +175,4 @@ CATEGORIES = [
 ]
 
 ROLE_SLUGS = [role["slug"] for category in CATEGORIES for role in category["roles"]]
-CATEGORY_OF_ROLE = {
-    role["slug"]: category["slug"] for category in CATEGORIES for role in category["roles"]
-}
+CATEGORY_OF_ROLE = {role["slug"]: category["slug"] for category in CATEGORIES for role in category["roles"]}

@@ -21,7 +21,9 @@ def ensure_catalog() -> None:
     for c_pos, c_data in enumerate(CATEGORIES):
         category = categories.get(c_data["slug"]) or Category(slug=c_data["slug"])
         category.name, category.description, category.position = (
-            c_data["name"], c_data["description"], c_pos,
+            c_data["name"],
+            c_data["description"],
+            c_pos,
         )
         db.session.add(category)
         for r_pos, r_data in enumerate(c_data["roles"]):
@@ -88,6 +90,5 @@ def configure_exam(role: Role, changes: ExamChanges, actor=None) -> dict:
         setattr(exam, name, value)
     if applied:
         exam.configured_at = utcnow()
-        record("exam.configure", exam, actor=actor, role=role.slug,
-               **{k: str(v) for k, v in applied.items()})
+        record("exam.configure", exam, actor=actor, role=role.slug, **{k: str(v) for k, v in applied.items()})
     return applied

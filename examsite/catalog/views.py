@@ -26,5 +26,6 @@ def role(slug: str):
     if current_user.is_authenticated and current_user.role == "trainee":
         open_attempt = open_attempt_for(current_user, role)
         retake = retake_status(current_user, role)
-    return render_template("catalog/role.html", role=role, exam=role.exam,
-                           open_attempt=open_attempt, retake=retake)
+    return render_template(
+        "catalog/role.html", role=role, exam=role.exam, open_attempt=open_attempt, retake=retake
+    )

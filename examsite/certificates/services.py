@@ -21,15 +21,27 @@ def issue_certificate(attempt, now: datetime) -> Certificate:
     """Add the certificate for a passing attempt to the scoring transaction (unique per attempt)."""
     role = attempt.role
     certificate = Certificate(
-        code=_unused_code(), attempt_id=attempt.id, user_id=attempt.user_id, role_id=role.id,
-        holder_name=attempt.user.name, role_name=role.name, category_name=role.category.name,
-        score_percent=attempt.score_percent, issued_at=now,
+        code=_unused_code(),
+        attempt_id=attempt.id,
+        user_id=attempt.user_id,
+        role_id=role.id,
+        holder_name=attempt.user.name,
+        role_name=role.name,
+        category_name=role.category.name,
+        score_percent=attempt.score_percent,
+        issued_at=now,
         expires_at=now + timedelta(days=role.exam.certificate_valid_days),
     )
     db.session.add(certificate)
     db.session.flush()
-    record("certificate.issue", certificate, actor=attempt.user, code=certificate.code,
-           role=role.slug, attempt=attempt.id)
+    record(
+        "certificate.issue",
+        certificate,
+        actor=attempt.user,
+        code=certificate.code,
+        role=role.slug,
+        attempt=attempt.id,
+    )
     return certificate
 
 
@@ -73,11 +85,24 @@ def correct_name(certificate: Certificate, new_name: str, reason: str, actor) ->
         raise CertificateError("a revoked certificate cannot be reissued")
     if new_name == certificate.holder_name:
         raise CertificateError("the name is unchanged")
-    db.session.add(CertificateNameChange(
-        certificate_id=certificate.id, old_name=certificate.holder_name, new_name=new_name,
-        reason=reason or "", changed_by_id=getattr(actor, "id", None), changed_at=utcnow()))
-    record("certificate.reissue", certificate, actor=actor, code=certificate.code,
-           old=certificate.holder_name, new=new_name)
+    db.session.add(
+        CertificateNameChange(
+            certificate_id=certificate.id,
+            old_name=certificate.holder_name,
+            new_name=new_name,
+            reason=reason or "",
+            changed_by_id=getattr(actor, "id", None),
+            changed_at=utcnow(),
+        )
+    )
+    record(
+        "certificate.reissue",
+        certificate,
+        actor=actor,
+        code=certificate.code,
+        old=certificate.holder_name,
+        new=new_name,
+    )
     certificate.holder_name = new_name
 
 
@@ -85,10 +110,13 @@ def public_view(certificate: Certificate, now: datetime | None = None) -> dict:
     from examsite.timeutil import isoformat
 
     return {
-        "code": certificate.code, "holder": certificate.holder_name,
+        "code": certificate.code,
+        "holder": certificate.holder_name,
         "role": {"slug": certificate.role.slug, "name": certificate.role_name},
         "category": certificate.category_name,
-        "issued_at": isoformat(certificate.issued_at), "expires_at": isoformat(certificate.expires_at),
-        "status": status_of(certificate, now), "revoked_reason": certificate.revoked_reason,
+        "issued_at": isoformat(certificate.issued_at),
+        "expires_at": isoformat(certificate.expires_at),
+        "status": status_of(certificate, now),
+        "revoked_reason": certificate.revoked_reason,
         "revoked_at": isoformat(certificate.revoked_at),
     }

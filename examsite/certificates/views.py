@@ -24,8 +24,11 @@ def verify_url(code: str) -> str:
 @bp.get("/certificates")
 @login_required
 def mine():
-    certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == current_user.id)
-                                      .order_by(Certificate.issued_at.desc())).all()
+    certificates = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.user_id == current_user.id)
+        .order_by(Certificate.issued_at.desc())
+    ).all()
     return render_template("certificates/mine.html", certificates=certificates, status_of=status_of)
 
 
@@ -38,16 +41,24 @@ def pdf(code: str):
     from examsite.certificates.pdf import CertificateDocument, render_certificate_pdf
 
     document = CertificateDocument(
-        holder=certificate.holder_name, role_name=certificate.role_name,
-        category_name=certificate.category_name, issued_at=certificate.issued_at,
-        expires_at=certificate.expires_at, code=certificate.code,
-        verify_url=verify_url(certificate.code), status=status_of(certificate),
-        revoked_reason=certificate.revoked_reason, score_percent=float(certificate.score_percent),
+        holder=certificate.holder_name,
+        role_name=certificate.role_name,
+        category_name=certificate.category_name,
+        issued_at=certificate.issued_at,
+        expires_at=certificate.expires_at,
+        code=certificate.code,
+        verify_url=verify_url(certificate.code),
+        status=status_of(certificate),
+        revoked_reason=certificate.revoked_reason,
+        score_percent=float(certificate.score_percent),
         issuer_name=current_app.config["ISSUER_NAME"],
     )
     body = render_certificate_pdf(document)
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'})
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'},
+    )
 
 
 @bp.get("/verify")
@@ -70,5 +81,6 @@ def verify(code: str):
         return render_template("certificates/verify.html", certificate=None, searched=code), 404
     if certificate.code != code:
         return redirect(url_for("certificates.verify", code=certificate.code))
-    return render_template("certificates/verify.html", certificate=certificate,
-                           view=public_view(certificate), searched=None)
+    return render_template(
+        "certificates/verify.html", certificate=certificate, view=public_view(certificate), searched=None
+    )

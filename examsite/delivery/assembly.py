@@ -85,8 +85,9 @@ def can_fill(sizes: list[int], need: int) -> bool:
     return need == 0 or choose_sizes(sorted(sizes), need) is not None
 
 
-def assemble(pool: Pool, quotas: dict[str, int], pretest_count: int, seen_item_ids: set[int],
-             rng: random.Random) -> list[FormItem]:
+def assemble(
+    pool: Pool, quotas: dict[str, int], pretest_count: int, seen_item_ids: set[int], rng: random.Random
+) -> list[FormItem]:
     """Pick units per domain to meet `quotas` exactly, then order the whole form at random."""
     picked: list[Unit] = []
     for domain, need in quotas.items():
@@ -98,9 +99,7 @@ def assemble(pool: Pool, quotas: dict[str, int], pretest_count: int, seen_item_i
         units.sort(key=lambda u: sum(1 for i in u.item_ids if i in seen_item_ids))
         picks = choose_sizes([u.size for u in units], need)
         if picks is None:
-            raise AssemblyError(
-                f"domain {domain!r} needs {need} items but its eligible pool cannot fill it"
-            )
+            raise AssemblyError(f"domain {domain!r} needs {need} items but its eligible pool cannot fill it")
         picked.extend(units[i] for i in picks)
     rng.shuffle(picked)
     chosen_ids = {i for unit in picked for i in unit.item_ids}

@@ -22,8 +22,11 @@ def item_view(row: AttemptItem, html: bool = False) -> dict:
         "options": [{"id": oid, "text": texts[oid]} for oid in row.option_order],
         "response": list(response.choices) if response else [],
         "flagged": bool(response.flagged) if response else False,
-        "scenario": ({"id": version.scenario_id, "title": version.scenario_title,
-                      "case": version.scenario_text} if version.scenario_id else None),
+        "scenario": (
+            {"id": version.scenario_id, "title": version.scenario_title, "case": version.scenario_text}
+            if version.scenario_id
+            else None
+        ),
     }
     if html:
         view["stem_html"] = render_markdown(version.stem)
@@ -57,9 +60,10 @@ def attempt_view(attempt: Attempt, include_items: bool = True) -> dict:
 
 def result_view(attempt: Attempt) -> dict:
     certificate = None
+    from sqlalchemy import select
+
     from examsite.certificates.models import Certificate
     from examsite.extensions import db
-    from sqlalchemy import select
 
     code = db.session.scalar(select(Certificate.code).where(Certificate.attempt_id == attempt.id))
     if code:
@@ -71,8 +75,10 @@ def result_view(attempt: Attempt) -> dict:
         "scored_items": attempt.scored_items,
         "passed": bool(attempt.passed),
         "passing_percent": float(attempt.passing_percent),
-        "domains": [{"name": d["name"], "correct": d["correct"], "total": d["total"]}
-                    for d in attempt.domain_results or []],
+        "domains": [
+            {"name": d["name"], "correct": d["correct"], "total": d["total"]}
+            for d in attempt.domain_results or []
+        ],
         "certificate": certificate,
         "closed_at": isoformat(attempt.closed_at),
     }

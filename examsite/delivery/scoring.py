@@ -51,7 +51,8 @@ def score(responses: Iterable[ScoredResponse], passing_percent: Decimal) -> Scor
     total = len(counted)
     percent = (
         (Decimal(raw) * 100 / Decimal(total)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if total else Decimal("0.00")
+        if total
+        else Decimal("0.00")
     )
     passed = total > 0 and Decimal(raw) * 100 >= Decimal(passing_percent) * total
     by_domain: dict[str, list[ScoredResponse]] = {}

@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from examsite.accounts.models import User
 from examsite.banks.queries import blueprint_quotas, eligible_pool
 from examsite.catalog.models import Role
+from examsite.database import begin_write
 from examsite.delivery.assembly import AssemblyError, assemble, shuffle_options
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
-from examsite.database import begin_write
 from examsite.extensions import db
 from examsite.timeutil import utcnow
 
@@ -42,8 +42,11 @@ class RetakeStatus:
 
 
 def open_attempt_for(user: User, role: Role) -> Attempt | None:
-    attempt = db.session.scalar(select(Attempt).where(
-        Attempt.user_id == user.id, Attempt.role_id == role.id, Attempt.status == "in_progress"))
+    attempt = db.session.scalar(
+        select(Attempt).where(
+            Attempt.user_id == user.id, Attempt.role_id == role.id, Attempt.status == "in_progress"
+        )
+    )
     if attempt is not None and close_if_expired(attempt):
         return None
     return attempt
@@ -56,35 +59,54 @@ def retake_status(user: User, role: Role, now: datetime | None = None) -> Retake
     now = now or utcnow()
     exam = role.exam
     certificate = db.session.scalar(
-        select(Certificate).where(Certificate.user_id == user.id, Certificate.role_id == role.id,
-                                  Certificate.revoked_at.is_(None), Certificate.expires_at > now)
-        .order_by(Certificate.expires_at.desc()).limit(1))
+        select(Certificate)
+        .where(
+            Certificate.user_id == user.id,
+            Certificate.role_id == role.id,
+            Certificate.revoked_at.is_(None),
+            Certificate.expires_at > now,
+        )
+        .order_by(Certificate.expires_at.desc())
+        .limit(1)
+    )
     if certificate is not None:
-        return RetakeStatus(False, f"You hold a valid certificate for this role until "
-                            f"{certificate.expires_at:%d %B %Y}; you can retest when it expires.",
-                            certificate.expires_at)
+        return RetakeStatus(
+            False,
+            f"You hold a valid certificate for this role until "
+            f"{certificate.expires_at:%d %B %Y}; you can retest when it expires.",
+            certificate.expires_at,
+        )
     past = db.session.scalars(
-        select(Attempt).where(Attempt.user_id == user.id, Attempt.role_id == role.id,
-                              Attempt.status != "in_progress").order_by(Attempt.started_at.desc())
+        select(Attempt)
+        .where(Attempt.user_id == user.id, Attempt.role_id == role.id, Attempt.status != "in_progress")
+        .order_by(Attempt.started_at.desc())
     ).all()
     if past:
         last_end = past[0].closed_at or past[0].started_at
         wait_until = last_end + timedelta(days=exam.retake_days)
         if now < wait_until:
-            return RetakeStatus(False, f"You can take this exam again from {wait_until:%d %B %Y} "
-                                f"({exam.retake_days} days after your last attempt).", wait_until)
+            return RetakeStatus(
+                False,
+                f"You can take this exam again from {wait_until:%d %B %Y} "
+                f"({exam.retake_days} days after your last attempt).",
+                wait_until,
+            )
         window = [a for a in past if a.started_at > now - timedelta(days=365)]
         if len(window) >= exam.attempts_per_year:
             oldest = min(a.started_at for a in window[: exam.attempts_per_year])
             until = oldest + timedelta(days=365)
-            return RetakeStatus(False, f"You have used the {exam.attempts_per_year} attempts "
-                                f"allowed in 365 days; the next is possible from {until:%d %B %Y}.",
-                                until)
+            return RetakeStatus(
+                False,
+                f"You have used the {exam.attempts_per_year} attempts "
+                f"allowed in 365 days; the next is possible from {until:%d %B %Y}.",
+                until,
+            )
     return RetakeStatus(True)
 
 
-def start_attempt(user: User, role: Role, now: datetime | None = None,
-                  rng: random.Random | None = None) -> tuple[Attempt, bool]:
+def start_attempt(
+    user: User, role: Role, now: datetime | None = None, rng: random.Random | None = None
+) -> tuple[Attempt, bool]:
     """Resume the open attempt, or assemble and start a new one. Returns (attempt, created)."""
     now = now or utcnow()
     if user.role != "trainee":
@@ -95,42 +117,72 @@ def start_attempt(user: User, role: Role, now: datetime | None = None,
         return existing, False
     status = retake_status(user, role, now)
     if not status.allowed:
-        raise DeliveryError(409, "retake_not_allowed", status.message,
-                            available_at=status.available_at.isoformat() if status.available_at else None)
+        raise DeliveryError(
+            409,
+            "retake_not_allowed",
+            status.message,
+            available_at=status.available_at.isoformat() if status.available_at else None,
+        )
     rng = rng or random.Random(secrets.randbits(64))
-    seen = set(db.session.scalars(
-        select(AttemptItem.item_version_id).join(Attempt).where(
-            Attempt.user_id == user.id, Attempt.role_id == role.id)))
+    seen = set(
+        db.session.scalars(
+            select(AttemptItem.item_version_id)
+            .join(Attempt)
+            .where(Attempt.user_id == user.id, Attempt.role_id == role.id)
+        )
+    )
     from examsite.banks.models import ItemVersion
 
-    seen_items = set(db.session.scalars(select(ItemVersion.item_id).where(ItemVersion.id.in_(seen)))) if seen else set()
+    seen_items = (
+        set(db.session.scalars(select(ItemVersion.item_id).where(ItemVersion.id.in_(seen))))
+        if seen
+        else set()
+    )
     try:
-        form = assemble(eligible_pool(role), blueprint_quotas(role), role.exam.pretest_items,
-                        seen_items, rng)
+        form = assemble(eligible_pool(role), blueprint_quotas(role), role.exam.pretest_items, seen_items, rng)
     except AssemblyError as exc:
-        raise DeliveryError(409, "exam_unavailable",
-                            f"This exam cannot be assembled right now: {exc}") from exc
+        raise DeliveryError(
+            409, "exam_unavailable", f"This exam cannot be assembled right now: {exc}"
+        ) from exc
     if not form:
         raise DeliveryError(409, "exam_unavailable", "This exam has no items yet.")
     exam = role.exam
     multiplier = Decimal(str(user.time_multiplier))
-    previous = db.session.scalar(select(func.count()).select_from(Attempt).where(
-        Attempt.user_id == user.id, Attempt.role_id == role.id)) or 0
+    previous = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Attempt)
+            .where(Attempt.user_id == user.id, Attempt.role_id == role.id)
+        )
+        or 0
+    )
     cohort = user.cohort
     attempt = Attempt(
-        user_id=user.id, role_id=role.id, status="in_progress", started_at=now,
+        user_id=user.id,
+        role_id=role.id,
+        status="in_progress",
+        started_at=now,
         deadline=now + timedelta(seconds=int(exam.minutes * 60 * multiplier)),
-        grace_seconds=exam.grace_seconds, minutes=exam.minutes, time_multiplier=multiplier,
-        passing_percent=exam.passing_percent, sequence=previous + 1,
+        grace_seconds=exam.grace_seconds,
+        minutes=exam.minutes,
+        time_multiplier=multiplier,
+        passing_percent=exam.passing_percent,
+        sequence=previous + 1,
         cohort_id=cohort.id if cohort else None,
         institution_id=cohort.institution_id if cohort else None,
     )
     from examsite.banks.models import ItemVersion as IV
 
-    versions = {v.id: v for v in db.session.scalars(select(IV).where(IV.id.in_([f.version_id for f in form])))}
+    versions = {
+        v.id: v for v in db.session.scalars(select(IV).where(IV.id.in_([f.version_id for f in form])))
+    }
     attempt.items = [
-        AttemptItem(item_version_id=f.version_id, position=i + 1, is_pretest=f.is_pretest,
-                    option_order=shuffle_options([o["id"] for o in versions[f.version_id].options], rng))
+        AttemptItem(
+            item_version_id=f.version_id,
+            position=i + 1,
+            is_pretest=f.is_pretest,
+            option_order=shuffle_options([o["id"] for o in versions[f.version_id].options], rng),
+        )
         for i, f in enumerate(form)
     ]
     db.session.add(attempt)
@@ -159,17 +211,26 @@ def accepts_saves(attempt: Attempt, now: datetime) -> bool:
     return attempt.is_open and now <= attempt.deadline + timedelta(seconds=attempt.grace_seconds)
 
 
-def save_response(attempt: Attempt, attempt_item_id: int, choices: list[str], flagged: bool | None,
-                  now: datetime | None = None) -> Response:
+def save_response(
+    attempt: Attempt,
+    attempt_item_id: int,
+    choices: list[str],
+    flagged: bool | None,
+    now: datetime | None = None,
+) -> Response:
     """Validate and upsert one answer, committed before returning."""
     now = now or utcnow()
     begin_write()
     if not accepts_saves(attempt, now):
-        raise DeliveryError(409, "attempt_closed",
-                            "This attempt is closed; the answer was not saved.",
-                            attempt_status=attempt.status)
-    item = db.session.scalar(select(AttemptItem).where(
-        AttemptItem.id == attempt_item_id, AttemptItem.attempt_id == attempt.id))
+        raise DeliveryError(
+            409,
+            "attempt_closed",
+            "This attempt is closed; the answer was not saved.",
+            attempt_status=attempt.status,
+        )
+    item = db.session.scalar(
+        select(AttemptItem).where(AttemptItem.id == attempt_item_id, AttemptItem.attempt_id == attempt.id)
+    )
     if item is None:
         raise DeliveryError(404, "not_found", "No such item in this attempt.")
     version = item.item_version
@@ -182,8 +243,14 @@ def save_response(attempt: Attempt, attempt_item_id: int, choices: list[str], fl
         raise DeliveryError(422, "too_many_choices", "Choose one option for this item.")
     response = item.response
     if response is None:
-        response = Response(attempt_id=attempt.id, attempt_item_id=item.id, choices=unique,
-                            flagged=bool(flagged), saved_at=now, saves=1)
+        response = Response(
+            attempt_id=attempt.id,
+            attempt_item_id=item.id,
+            choices=unique,
+            flagged=bool(flagged),
+            saved_at=now,
+            saves=1,
+        )
         db.session.add(response)
     else:
         response.choices = unique
@@ -232,8 +299,11 @@ def close_attempt(attempt_id: int, status: str, now: datetime) -> bool:
     transaction (and issues the certificate when passed). False if another request won."""
     begin_write()
     result = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt_id, Attempt.status == "in_progress")
-        .values(status=status, closed_at=now).execution_options(synchronize_session=False))
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.status == "in_progress")
+        .values(status=status, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         db.session.rollback()
         return False
@@ -245,16 +315,20 @@ def close_attempt(attempt_id: int, status: str, now: datetime) -> bool:
 
 
 def _score_into(attempt: Attempt, now: datetime) -> None:
-    rows = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
-                              .order_by(AttemptItem.position)).all()
-    responses = {r.attempt_item_id: r for r in db.session.scalars(
-        select(Response).where(Response.attempt_id == attempt.id))}
+    rows = db.session.scalars(
+        select(AttemptItem).where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)
+    ).all()
+    responses = {
+        r.attempt_item_id: r
+        for r in db.session.scalars(select(Response).where(Response.attempt_id == attempt.id))
+    }
     scored = []
     for row in rows:
         version = row.item_version
         chosen = frozenset(responses[row.id].choices) if row.id in responses else frozenset()
-        entry = ScoredResponse(version.domain.code, version.domain.name, frozenset(version.keys),
-                               chosen, row.is_pretest)
+        entry = ScoredResponse(
+            version.domain.code, version.domain.name, frozenset(version.keys), chosen, row.is_pretest
+        )
         row.correct = entry.correct
         scored.append(entry)
     result = score(scored, attempt.passing_percent)
@@ -273,8 +347,10 @@ def close_expired(now: datetime | None = None) -> int:
     """Score every open attempt past its deadline plus grace (the cron job). Returns how many."""
     now = now or utcnow()
     candidates = db.session.execute(
-        select(Attempt.id, Attempt.deadline, Attempt.grace_seconds)
-        .where(Attempt.status == "in_progress", Attempt.deadline < now)).all()
+        select(Attempt.id, Attempt.deadline, Attempt.grace_seconds).where(
+            Attempt.status == "in_progress", Attempt.deadline < now
+        )
+    ).all()
     closed = 0
     for attempt_id, deadline, grace in candidates:
         if now > deadline + timedelta(seconds=grace) and close_attempt(attempt_id, "expired", now):
@@ -285,13 +361,15 @@ def close_expired(now: datetime | None = None) -> int:
 INTEGRITY_KINDS = ("tab_hidden", "window_blur", "copy", "paste", "second_device", "resumed")
 
 
-def record_integrity_event(attempt: Attempt, kind: str, details: dict | None, ip: str | None,
-                           now: datetime | None = None) -> IntegrityEvent:
+def record_integrity_event(
+    attempt: Attempt, kind: str, details: dict | None, ip: str | None, now: datetime | None = None
+) -> IntegrityEvent:
     if kind not in INTEGRITY_KINDS:
         raise DeliveryError(422, "unknown_event", f"Unknown event kind {kind!r}.")
     begin_write()
-    event = IntegrityEvent(attempt_id=attempt.id, kind=kind, occurred_at=now or utcnow(),
-                           ip_address=ip, details=details or {})
+    event = IntegrityEvent(
+        attempt_id=attempt.id, kind=kind, occurred_at=now or utcnow(), ip_address=ip, details=details or {}
+    )
     db.session.add(event)
     db.session.commit()
     return event
@@ -305,9 +383,15 @@ def note_device(attempt: Attempt, device: str | None, ip: str | None) -> None:
         return
     begin_write()
     if attempt.last_device and attempt.last_device != device:
-        db.session.add(IntegrityEvent(attempt_id=attempt.id, kind="second_device", ip_address=ip,
-                                      occurred_at=utcnow(),
-                                      details={"previous": attempt.last_device[:8], "device": device[:8]}))
+        db.session.add(
+            IntegrityEvent(
+                attempt_id=attempt.id,
+                kind="second_device",
+                ip_address=ip,
+                occurred_at=utcnow(),
+                details={"previous": attempt.last_device[:8], "device": device[:8]},
+            )
+        )
     if attempt.last_device != device:
         attempt.last_device = device
         db.session.commit()

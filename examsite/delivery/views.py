@@ -43,8 +43,9 @@ def confirm(slug: str):
             return redirect(url_for("catalog.role", slug=slug))
         return redirect(url_for("delivery.item", attempt_id=attempt.id, position=1))
     minutes = round(role.exam.minutes * current_user.time_multiplier)
-    return render_template("delivery/confirm.html", role=role, exam=role.exam, form=form,
-                           retake=retake, minutes=minutes)
+    return render_template(
+        "delivery/confirm.html", role=role, exam=role.exam, form=form, retake=retake, minutes=minutes
+    )
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -53,7 +54,9 @@ def take(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     if not attempt.is_open:
         return redirect(url_for("delivery.result", attempt_id=attempt.id))
-    first_open = next((row.position for row in attempt.items if row.response is None or not row.response.choices), 1)
+    first_open = next(
+        (row.position for row in attempt.items if row.response is None or not row.response.choices), 1
+    )
     return redirect(url_for("delivery.item", attempt_id=attempt.id, position=first_open))
 
 
@@ -73,8 +76,9 @@ def item(attempt_id: int, position: int):
         if not form.validate_on_submit():
             abort(400)
         try:
-            services.save_response(attempt, row.id, request.form.getlist("choice"),
-                                   request.form.get("flagged") == "1")
+            services.save_response(
+                attempt, row.id, request.form.getlist("choice"), request.form.get("flagged") == "1"
+            )
         except services.DeliveryError as exc:
             if exc.status == 409:
                 return redirect(url_for("delivery.result", attempt_id=attempt.id))
@@ -93,9 +97,17 @@ def item(attempt_id: int, position: int):
             position = position + 1
         return redirect(url_for("delivery.item", attempt_id=attempt.id, position=position))
     response = _with_device_cookie(attempt)
-    return response(render_template(
-        "delivery/item.html", attempt=attempt, view=attempt_view(attempt, include_items=False),
-        item=item_view(row, html=True), rows=rows, form=form, submit_form=SubmitAttemptForm()))
+    return response(
+        render_template(
+            "delivery/item.html",
+            attempt=attempt,
+            view=attempt_view(attempt, include_items=False),
+            item=item_view(row, html=True),
+            rows=rows,
+            form=form,
+            submit_form=SubmitAttemptForm(),
+        )
+    )
 
 
 def _with_device_cookie(attempt):
@@ -110,8 +122,14 @@ def _with_device_cookie(attempt):
 
         resp = make_response(body)
         if new_device:
-            resp.set_cookie(DEVICE_COOKIE, device, max_age=60 * 60 * 24 * 365, httponly=True,
-                            samesite="Lax", secure=request.is_secure)
+            resp.set_cookie(
+                DEVICE_COOKIE,
+                device,
+                max_age=60 * 60 * 24 * 365,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure,
+            )
         return resp
 
     return finish
@@ -126,9 +144,15 @@ def review(attempt_id: int):
     rows = attempt.items
     unanswered = [r.position for r in rows if r.response is None or not r.response.choices]
     flagged = [r.position for r in rows if r.response is not None and r.response.flagged]
-    return render_template("delivery/review.html", attempt=attempt, rows=rows,
-                           view=attempt_view(attempt, include_items=False),
-                           unanswered=unanswered, flagged=flagged, form=SubmitAttemptForm())
+    return render_template(
+        "delivery/review.html",
+        attempt=attempt,
+        rows=rows,
+        view=attempt_view(attempt, include_items=False),
+        unanswered=unanswered,
+        flagged=flagged,
+        form=SubmitAttemptForm(),
+    )
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
@@ -159,9 +183,13 @@ def history():
     from examsite.delivery.models import Attempt
     from examsite.extensions import db
 
-    attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)
-                                  .order_by(Attempt.started_at.desc())).all()
+    attempts = db.session.scalars(
+        select(Attempt).where(Attempt.user_id == current_user.id).order_by(Attempt.started_at.desc())
+    ).all()
     for attempt in attempts:
         services.close_if_expired(attempt)
-    return render_template("delivery/history.html", attempts=attempts,
-                           results={a.id: result_view(a) for a in attempts if not a.is_open})
+    return render_template(
+        "delivery/history.html",
+        attempts=attempts,
+        results={a.id: result_view(a) for a in attempts if not a.is_open},
+    )

@@ -27,8 +27,13 @@ MIN_MULTIPLIER, MAX_MULTIPLIER = Decimal("1.0"), Decimal("4.0")
 MAX_ROSTER_ROWS = 500
 ROSTER_COLUMNS = ("email", "name", "cohort")
 _HEADER_ALIASES = {
-    "email": "email", "e-mail": "email", "emailaddress": "email", "e-mailaddress": "email",
-    "name": "name", "fullname": "name", "cohort": "cohort",
+    "email": "email",
+    "e-mail": "email",
+    "emailaddress": "email",
+    "e-mailaddress": "email",
+    "name": "name",
+    "fullname": "name",
+    "cohort": "cohort",
 }
 
 
@@ -78,16 +83,21 @@ def set_institution_archived(institution: Institution, archived: bool, actor) ->
     if archived == (institution.archived_at is not None):
         return
     institution.archived_at = utcnow() if archived else None
-    record("institution.archive" if archived else "institution.restore", institution, actor=actor,
-           name=institution.name)
+    record(
+        "institution.archive" if archived else "institution.restore",
+        institution,
+        actor=actor,
+        name=institution.name,
+    )
 
 
 # --- cohorts ------------------------------------------------------------------------------------
 
 
 def _cohort_named(institution: Institution, name: str) -> Cohort | None:
-    return db.session.scalar(select(Cohort).where(
-        Cohort.institution_id == institution.id, func.lower(Cohort.name) == name.lower()))
+    return db.session.scalar(
+        select(Cohort).where(Cohort.institution_id == institution.id, func.lower(Cohort.name) == name.lower())
+    )
 
 
 def create_cohort(institution: Institution, name: str, actor) -> Cohort:
@@ -142,8 +152,15 @@ def assign_cohort(user: User, cohort: Cohort | None, actor) -> bool:
     if user.cohort_id == new_id:
         return False
     old = user.cohort
-    record("user.cohort", user, actor=actor, old=old.id if old else None, old_name=old.name if old else None,
-           new=new_id, new_name=cohort.name if cohort else None)
+    record(
+        "user.cohort",
+        user,
+        actor=actor,
+        old=old.id if old else None,
+        old_name=old.name if old else None,
+        new=new_id,
+        new_name=cohort.name if cohort else None,
+    )
     user.cohort_id = new_id
     user.cohort = cohort
     return True
@@ -190,8 +207,13 @@ def clear_accommodation(user: User, actor) -> bool:
     accommodation = user.accommodation
     if accommodation is None:
         return False
-    record("accommodation.clear", user, actor=actor, old=str(accommodation.time_multiplier),
-           note=accommodation.note)
+    record(
+        "accommodation.clear",
+        user,
+        actor=actor,
+        old=str(accommodation.time_multiplier),
+        note=accommodation.note,
+    )
     user.accommodation = None
     db.session.delete(accommodation)
     return True
@@ -245,8 +267,9 @@ class RosterReport:
         return [r for r in self.rows if r.outcome == "create"]
 
 
-def import_roster(institution: Institution, data: bytes, actor, *, apply: bool = True,
-                  filename: str = "") -> RosterReport:
+def import_roster(
+    institution: Institution, data: bytes, actor, *, apply: bool = True, filename: str = ""
+) -> RosterReport:
     """Check a roster CSV (columns email, name, cohort) and, when asked, apply its good rows.
 
     `cohort` is the name of one of this institution's cohorts. A known e-mail puts that trainee in
@@ -262,8 +285,15 @@ def import_roster(institution: Institution, data: bytes, actor, *, apply: bool =
     if apply and report.accepted:
         _apply_rows(institution, report, actor)
         report.applied = True
-        record("roster.import", institution, actor=actor, filename=filename or None,
-               created=len(report.created), accepted=len(report.accepted), refused=len(report.refused))
+        record(
+            "roster.import",
+            institution,
+            actor=actor,
+            filename=filename or None,
+            created=len(report.created),
+            accepted=len(report.accepted),
+            refused=len(report.refused),
+        )
     return report
 
 
@@ -280,8 +310,9 @@ def _read_roster(data: bytes, report: RosterReport) -> list[RosterRow] | None:
     columns = [_HEADER_ALIASES.get("".join(h.lower().split()).replace("_", "")) for h in header or []]
     missing = [c for c in ROSTER_COLUMNS if c not in columns]
     if missing:
-        report.error = ("The first line must name the columns email, name and cohort "
-                        f"(missing: {', '.join(missing)}).")
+        report.error = (
+            f"The first line must name the columns email, name and cohort (missing: {', '.join(missing)})."
+        )
         return None
     index = {c: columns.index(c) for c in ROSTER_COLUMNS}
     rows: list[RosterRow] = []
@@ -293,8 +324,11 @@ def _read_roster(data: bytes, report: RosterReport) -> list[RosterRow] | None:
                 report.error = f"The file has more than {MAX_ROSTER_ROWS} rows; split it into smaller files."
                 return None
             cells = {c: values[i].strip() if i < len(values) else "" for c, i in index.items()}
-            rows.append(RosterRow(line=reader.line_num, email=cells["email"], name=cells["name"],
-                                  cohort=cells["cohort"]))
+            rows.append(
+                RosterRow(
+                    line=reader.line_num, email=cells["email"], name=cells["name"], cohort=cells["cohort"]
+                )
+            )
     except csv.Error as exc:
         report.error = f"Line {reader.line_num} cannot be read as CSV: {exc}."
         return None
@@ -313,7 +347,9 @@ def _check_rows(institution: Institution, rows: list[RosterRow], report: RosterR
             emails.append(row.email)
         except EmailNotValidError as exc:
             row.reason = f"E-mail {row.email!r} is not valid: {exc}" if row.email else "E-mail is missing."
-    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    users = (
+        {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    )
     seen: dict[str, int] = {}
     for row in rows:
         report.rows.append(row)
@@ -335,8 +371,9 @@ def _check_rows(institution: Institution, rows: list[RosterRow], report: RosterR
                 row.reason += f" The account keeps its name ({user.name})."
 
 
-def _row_problem(row: RosterRow, institution: Institution, cohorts: dict, users: dict,
-                 seen: dict[str, int]) -> str:
+def _row_problem(
+    row: RosterRow, institution: Institution, cohorts: dict, users: dict, seen: dict[str, int]
+) -> str:
     if row.email in seen:
         return f"The same e-mail is already on line {seen[row.email]}."
     if not row.cohort:
@@ -363,8 +400,9 @@ def _apply_rows(institution: Institution, report: RosterReport, actor) -> None:
         cohort = cohorts[row.cohort.lower()]
         if row.outcome == "create":
             row.one_time_password = secrets.token_urlsafe(12)
-            user = create_user(row.email, row.name, row.one_time_password, role="trainee", actor=actor,
-                               check_password=False)
+            user = create_user(
+                row.email, row.name, row.one_time_password, role="trainee", actor=actor, check_password=False
+            )
             user.must_change_password = True
         else:
             user = db.session.scalar(select(User).where(User.email == row.email))

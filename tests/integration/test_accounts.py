@@ -18,8 +18,13 @@ def count_users(app) -> int:
 
 def register(client, **fields):
     token = csrf_from(client.get("/register").get_data(as_text=True))
-    data = {"name": "Ada Trainee", "email": "ada@example.org", "password": PASSWORD,
-            "confirm": PASSWORD, "csrf_token": token}
+    data = {
+        "name": "Ada Trainee",
+        "email": "ada@example.org",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+        "csrf_token": token,
+    }
     data.update(fields)
     return client.post("/register", data=data)
 
@@ -37,14 +42,17 @@ def test_register_logs_in_as_trainee(app, client):
         assert user.password_hash.startswith("$argon2id$")
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"email": "ADA@Example.org"}, "already exists"),
-    ({"password": "short", "confirm": "short"}, "at least 10 characters"),
-    ({"password": "password123", "confirm": "password123"}, "too easy to guess"),
-    ({"confirm": "something else entirely"}, "The passwords differ"),
-    ({"name": ""}, "This field is required"),
-    ({"email": "not-an-email"}, "Invalid email"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"email": "ADA@Example.org"}, "already exists"),
+        ({"password": "short", "confirm": "short"}, "at least 10 characters"),
+        ({"password": "password123", "confirm": "password123"}, "too easy to guess"),
+        ({"confirm": "something else entirely"}, "The passwords differ"),
+        ({"name": ""}, "This field is required"),
+        ({"email": "not-an-email"}, "Invalid email"),
+    ],
+)
 def test_register_bad_input_creates_nothing(app, client, make_user, fields, message):
     make_user("trainee", email="ada@example.org")
     before = count_users(app)
@@ -55,8 +63,9 @@ def test_register_bad_input_creates_nothing(app, client, make_user, fields, mess
 
 
 def test_register_without_csrf_is_refused(app, client):
-    response = client.post("/register", data={"name": "X", "email": "x@example.org",
-                                              "password": PASSWORD, "confirm": PASSWORD})
+    response = client.post(
+        "/register", data={"name": "X", "email": "x@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    )
     assert response.status_code == 400
     assert count_users(app) == 0
 
@@ -64,8 +73,12 @@ def test_register_without_csrf_is_refused(app, client):
 def test_login_same_message_for_unknown_email_and_wrong_password(client, make_user):
     user = make_user("trainee")
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    unknown = client.post("/login", data={"email": "nobody@example.org", "password": PASSWORD, "csrf_token": token})
-    wrong = client.post("/login", data={"email": user.email, "password": "wrong password!", "csrf_token": token})
+    unknown = client.post(
+        "/login", data={"email": "nobody@example.org", "password": PASSWORD, "csrf_token": token}
+    )
+    wrong = client.post(
+        "/login", data={"email": user.email, "password": "wrong password!", "csrf_token": token}
+    )
     assert unknown.status_code == wrong.status_code == 401
     message = "The e-mail or password is not correct."
     assert message in unknown.get_data(as_text=True) and message in wrong.get_data(as_text=True)
@@ -74,7 +87,9 @@ def test_login_same_message_for_unknown_email_and_wrong_password(client, make_us
 def test_login_logout_and_session_cookie_flags(client, make_user):
     user = make_user("trainee")
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": user.email.upper(), "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": user.email.upper(), "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -102,15 +117,22 @@ def test_login_rate_limited_per_account(app, make_user):
     for n in range(12):
         client = app.test_client()  # new "address" would not help: the account is limited
         token = csrf_from(client.get("/login").get_data(as_text=True))
-        statuses.append(client.post("/login", data={"email": user.email, "password": f"wrong {n}",
-                                                   "csrf_token": token},
-                                    environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code)
+        statuses.append(
+            client.post(
+                "/login",
+                data={"email": user.email, "password": f"wrong {n}", "csrf_token": token},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+            ).status_code
+        )
     assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
     fresh = app.test_client()
     token = csrf_from(fresh.get("/login").get_data(as_text=True))
-    page = fresh.post("/login", data={"email": user.email, "password": "x", "csrf_token": token},
-                      environ_base={"REMOTE_ADDR": "10.0.1.1"})
+    page = fresh.post(
+        "/login",
+        data={"email": user.email, "password": "x", "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "10.0.1.1"},
+    )
     assert page.status_code == 429
     assert "Too many attempts" in page.get_data(as_text=True)
 
@@ -120,18 +142,23 @@ def test_login_rate_limited_per_address(app, make_user):
     statuses = []
     for n in range(11):
         token = csrf_from(client.get("/login").get_data(as_text=True))
-        statuses.append(client.post("/login", data={"email": f"user{n}@example.org", "password": "x" * 12,
-                                                   "csrf_token": token}).status_code)
+        statuses.append(
+            client.post(
+                "/login", data={"email": f"user{n}@example.org", "password": "x" * 12, "csrf_token": token}
+            ).status_code
+        )
     assert statuses[-1] == 429
 
 
 def test_change_password(client, login, make_user):
     session = login(make_user("trainee"))
-    bad = session.form("/account", {"current": "wrong one!!", "password": "a new password 1",
-                                    "confirm": "a new password 1"})
+    bad = session.form(
+        "/account", {"current": "wrong one!!", "password": "a new password 1", "confirm": "a new password 1"}
+    )
     assert "not correct" in bad.get_data(as_text=True)
-    ok = session.form("/account", {"current": PASSWORD, "password": "a new password 1",
-                                   "confirm": "a new password 1"})
+    ok = session.form(
+        "/account", {"current": PASSWORD, "password": "a new password 1", "confirm": "a new password 1"}
+    )
     assert ok.status_code == 302
 
 
@@ -146,16 +173,21 @@ def test_admin_pages_need_admin(client, login, make_user, path):
 def test_open_redirect_refused(client, make_user):
     user = make_user("trainee")
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    response = client.post("/login?next=https://evil.example/", data={"email": user.email, "password": PASSWORD,
-                                                                       "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/"
 
 
 # ---- CLI ----
 
+
 def test_users_create_and_token(app, runner):
-    result = runner.invoke(args=["users", "create", "Boss@Example.org", "--name", "Boss", "--role", "admin",
-                                 "--password-stdin"], input="a long admin password\n")
+    result = runner.invoke(
+        args=["users", "create", "Boss@Example.org", "--name", "Boss", "--role", "admin", "--password-stdin"],
+        input="a long admin password\n",
+    )
     assert result.exit_code == 0, result.output
     assert "created admin boss@example.org" in result.output
     again = runner.invoke(args=["users", "create", "boss@example.org", "--name", "Boss"])
@@ -175,7 +207,9 @@ def test_users_create_and_token(app, runner):
 def test_users_create_rejects_unknown_role_and_weak_password(runner):
     result = runner.invoke(args=["users", "create", "x@example.org", "--name", "X", "--role", "wizard"])
     assert result.exit_code != 0
-    weak = runner.invoke(args=["users", "create", "x@example.org", "--name", "X", "--password-stdin"], input="abc\n")
+    weak = runner.invoke(
+        args=["users", "create", "x@example.org", "--name", "X", "--password-stdin"], input="abc\n"
+    )
     assert weak.exit_code == 1
     assert "at least 10" in weak.output
 
@@ -187,8 +221,21 @@ def test_users_token_unknown_email(runner):
 
 
 def test_exams_configure(app, runner):
-    result = runner.invoke(args=["exams", "configure", "trainer", "--items", "100", "--minutes", "150",
-                                 "--passing-percent", "72.5", "--retake-days", "30"])
+    result = runner.invoke(
+        args=[
+            "exams",
+            "configure",
+            "trainer",
+            "--items",
+            "100",
+            "--minutes",
+            "150",
+            "--passing-percent",
+            "72.5",
+            "--retake-days",
+            "30",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "100 items, 150 minutes, passing 72.50%" in result.output
     bad = runner.invoke(args=["exams", "configure", "astronaut", "--items", "10"])
@@ -228,9 +275,13 @@ def test_cli_reports_unreachable_database_in_one_line(tmp_path):
     from config import TestConfig
     from examsite import create_app
 
-    app = create_app(TestConfig, overrides={
-        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-        "SIGNING_KEY_PATH": str(tmp_path / "k.pem")})
+    app = create_app(
+        TestConfig,
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "SIGNING_KEY_PATH": str(tmp_path / "k.pem"),
+        },
+    )
     result = app.test_cli_runner().invoke(args=["users", "token", "a@example.org"])
     assert result.exit_code == 1
     assert "cannot reach the database" in result.output

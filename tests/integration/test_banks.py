@@ -25,8 +25,10 @@ def bank_copy(tmp_path):
 
 def counts(app):
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Item)),
-                db.session.scalar(select(func.count()).select_from(ItemVersion)))
+        return (
+            db.session.scalar(select(func.count()).select_from(Item)),
+            db.session.scalar(select(func.count()).select_from(ItemVersion)),
+        )
 
 
 def test_import_then_reimport_changes_nothing(app, runner, bank_copy):
@@ -50,8 +52,11 @@ def test_broken_file_anywhere_imports_nothing(app, runner, bank_copy):
 def test_broken_file_keeps_previous_import_intact(app, runner, bank_copy):
     runner.invoke(args=["banks", "import", str(bank_copy)])
     path = bank_copy / "core" / "items" / "core.yaml"
-    path.write_text(path.read_text().replace("Medicare covers people 65", "Edited rationale. Medicare covers people 65")
-                    .replace("key: [a, c]", "key: [a]"))
+    path.write_text(
+        path.read_text()
+        .replace("Medicare covers people 65", "Edited rationale. Medicare covers people 65")
+        .replace("key: [a, c]", "key: [a]")
+    )
     result = runner.invoke(args=["banks", "import", str(bank_copy)])
     assert result.exit_code == 1
     assert counts(app) == (12, 12)  # the valid edit in the same run was not applied either
@@ -119,8 +124,10 @@ def test_item_removed_from_files_is_retired_not_deleted(app, runner, bank_copy):
 def test_lint_cli_exit_codes(runner, bank_copy):
     ok = runner.invoke(args=["banks", "lint", str(bank_copy)])
     assert ok.exit_code == 0, ok.output
-    shutil.copy(ROOT / "tests" / "fixtures" / "flaws" / "all-of-the-above.yaml",
-                bank_copy / "core" / "items" / "bad.yaml")
+    shutil.copy(
+        ROOT / "tests" / "fixtures" / "flaws" / "all-of-the-above.yaml",
+        bank_copy / "core" / "items" / "bad.yaml",
+    )
     bad = runner.invoke(args=["banks", "lint", str(bank_copy)])
     assert bad.exit_code == 1
     assert "bad.yaml:" in bad.output and "all/none of the above" in bad.output

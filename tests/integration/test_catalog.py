@@ -30,8 +30,14 @@ def test_api_roles(client):
     trainer = next(r for r in data["roles"] if r["slug"] == "trainer")
     assert trainer["category"] == "permanent-staff"
     assert trainer["track"] == "community college"
-    assert trainer["exam"] == {"items": 125, "pretest_items": 0, "minutes": 180, "passing_percent": 70.0,
-                               "retake_days": 90, "attempts_per_year": 3}
+    assert trainer["exam"] == {
+        "items": 125,
+        "pretest_items": 0,
+        "minutes": 180,
+        "passing_percent": 70.0,
+        "retake_days": 90,
+        "attempts_per_year": 3,
+    }
 
 
 def test_healthz(client):

@@ -64,9 +64,14 @@ def test_scenario_set_kept_together(session):
 
 def test_no_key_material_while_open(app, session):
     attempt = start(session).get_json()
-    bodies = [json.dumps(attempt), session.api("GET", f"/api/v1/attempts/{attempt['id']}").get_data(as_text=True)]
+    bodies = [
+        json.dumps(attempt),
+        session.api("GET", f"/api/v1/attempts/{attempt['id']}").get_data(as_text=True),
+    ]
     for position in range(1, len(attempt["items"]) + 1):
-        bodies.append(session.client.get(f"/attempts/{attempt['id']}/items/{position}").get_data(as_text=True))
+        bodies.append(
+            session.client.get(f"/attempts/{attempt['id']}/items/{position}").get_data(as_text=True)
+        )
     bodies.append(session.client.get(f"/attempts/{attempt['id']}/review").get_data(as_text=True))
     from examsite.banks.models import ItemVersion
 
@@ -84,8 +89,11 @@ def test_save_is_idempotent_and_last_write_wins(app, session):
     item = attempt["items"][0]
     option = item["options"][0]["id"]
     for _ in range(2):
-        saved = session.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
-                            json={"choices": [option], "flagged": True})
+        saved = session.api(
+            "PUT",
+            f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
+            json={"choices": [option], "flagged": True},
+        )
         assert saved.status_code == 200
         assert "saved_at" in saved.get_json()
     other = item["options"][1]["id"]
@@ -100,11 +108,14 @@ def test_save_is_idempotent_and_last_write_wins(app, session):
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [
-    ({"choices": ["zz"]}, 422, "unknown_option"),
-    ({"choices": "a"}, 422, "invalid"),
-    ({"choices": [], "flagged": "yes"}, 422, "invalid"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"choices": ["zz"]}, 422, "unknown_option"),
+        ({"choices": "a"}, 422, "invalid"),
+        ({"choices": [], "flagged": "yes"}, 422, "invalid"),
+    ],
+)
 def test_save_rejects_bad_values(session, body, status, code):
     attempt = start(session).get_json()
     item = attempt["items"][0]
@@ -116,8 +127,12 @@ def test_save_rejects_bad_values(session, body, status, code):
 def test_malformed_json_is_400(session):
     attempt = start(session).get_json()
     item = attempt["items"][0]
-    response = session.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
-                           data="{not json", headers={"Content-Type": "application/json", "X-CSRFToken": session.csrf})
+    response = session.api(
+        "PUT",
+        f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
+        data="{not json",
+        headers={"Content-Type": "application/json", "X-CSRFToken": session.csrf},
+    )
     assert response.status_code == 400
     assert response.get_json()["error"] == "malformed"
 
@@ -125,9 +140,12 @@ def test_malformed_json_is_400(session):
 def test_too_large_is_413(session):
     attempt = start(session).get_json()
     item = attempt["items"][0]
-    response = session.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
-                           data=json.dumps({"choices": ["a"] * 40000}),
-                           headers={"Content-Type": "application/json", "X-CSRFToken": session.csrf})
+    response = session.api(
+        "PUT",
+        f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
+        data=json.dumps({"choices": ["a"] * 40000}),
+        headers={"Content-Type": "application/json", "X-CSRFToken": session.csrf},
+    )
     assert response.status_code == 413
 
 
@@ -154,7 +172,9 @@ def test_bearer_token_needs_no_csrf(app, trainee, runner, banks):
     result = runner.invoke(args=["users", "token", trainee.email])
     token = result.output.strip()
     client = app.test_client()
-    response = client.post("/api/v1/attempts", json={"role": ROLE}, headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/attempts", json={"role": ROLE}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 201
     bad = client.post("/api/v1/attempts", json={"role": ROLE}, headers={"Authorization": "Bearer nope"})
     assert bad.status_code in (400, 401)
@@ -165,7 +185,9 @@ def test_other_users_attempt_is_404(session, login, make_user):
     intruder = login(make_user("trainee"))
     assert intruder.api("GET", f"/api/v1/attempts/{attempt['id']}").status_code == 404
     item = attempt["items"][0]
-    put = intruder.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}", json={"choices": []})
+    put = intruder.api(
+        "PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}", json={"choices": []}
+    )
     assert put.status_code == 404
     assert intruder.api("POST", f"/api/v1/attempts/{attempt['id']}/submit").status_code == 404
     assert intruder.client.get(f"/attempts/{attempt['id']}/items/1").status_code == 404
@@ -180,7 +202,9 @@ def test_submit_scores_once_against_hand_computed_result(app, session, clock):
         right = keys[item["id"]][0]
         wrong = [o["id"] for o in item["options"] if o["id"] not in right][:1]
         choices = right if n < 4 else (wrong if n == 4 else [])
-        session.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}", json={"choices": choices})
+        session.api(
+            "PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}", json={"choices": choices}
+        )
     clock.advance(minutes=10)
     result = session.api("POST", f"/api/v1/attempts/{attempt['id']}/submit")
     assert result.status_code == 200
@@ -193,8 +217,9 @@ def test_submit_scores_once_against_hand_computed_result(app, session, clock):
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", data["certificate"]["code"])
     again = session.api("POST", f"/api/v1/attempts/{attempt['id']}/submit").get_json()
     assert again == data
-    closed = session.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{scored[0]['id']}",
-                         json={"choices": []})
+    closed = session.api(
+        "PUT", f"/api/v1/attempts/{attempt['id']}/responses/{scored[0]['id']}", json={"choices": []}
+    )
     assert closed.status_code == 409
 
 
@@ -202,12 +227,18 @@ def test_saves_rejected_after_deadline_plus_grace_and_scored_lazily(app, session
     attempt = start(session).get_json()
     item = attempt["items"][0]
     clock.advance(minutes=30, seconds=30)  # past the deadline, inside the 60 s grace
-    ok = session.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
-                     json={"choices": [item["options"][0]["id"]]})
+    ok = session.api(
+        "PUT",
+        f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
+        json={"choices": [item["options"][0]["id"]]},
+    )
     assert ok.status_code == 200
     clock.advance(seconds=31)
-    late = session.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
-                       json={"choices": [item["options"][1]["id"]]})
+    late = session.api(
+        "PUT",
+        f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
+        json={"choices": [item["options"][1]["id"]]},
+    )
     assert late.status_code == 409
     assert late.get_json()["error"] == "attempt_closed"
     read = session.api("GET", f"/api/v1/attempts/{attempt['id']}").get_json()
@@ -263,8 +294,11 @@ def test_no_new_attempt_while_certificate_valid(app, session, clock, runner):
     attempt = start(session).get_json()
     keys = keys_for(app, attempt["id"])
     for item in attempt["items"]:
-        session.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
-                    json={"choices": keys[item["id"]][0]})
+        session.api(
+            "PUT",
+            f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
+            json={"choices": keys[item["id"]][0]},
+        )
     assert session.api("POST", f"/api/v1/attempts/{attempt['id']}/submit").get_json()["passed"]
     refused = start(session)
     assert refused.status_code == 409
@@ -287,9 +321,13 @@ def test_previous_items_avoided_when_pool_allows(app, session, clock, runner):
     from examsite.delivery.models import AttemptItem
 
     with app.app_context():
+
         def item_ids(attempt_id):
-            rows = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt_id,
-                                                                AttemptItem.is_pretest.is_(False)))
+            rows = db.session.scalars(
+                select(AttemptItem).where(
+                    AttemptItem.attempt_id == attempt_id, AttemptItem.is_pretest.is_(False)
+                )
+            )
             return {r.item_version.item_id for r in rows}
 
         assert not item_ids(first["id"]) & item_ids(second["id"])

@@ -33,8 +33,9 @@ def empty_database(request, tmp_path):
 
 
 def make_app(url, tmp_path):
-    return create_app(TestConfig, overrides={"SQLALCHEMY_DATABASE_URI": url,
-                                             "SIGNING_KEY_PATH": str(tmp_path / "key.pem")})
+    return create_app(
+        TestConfig, overrides={"SQLALCHEMY_DATABASE_URI": url, "SIGNING_KEY_PATH": str(tmp_path / "key.pem")}
+    )
 
 
 def test_upgrade_check_downgrade(empty_database, tmp_path):
@@ -56,7 +57,8 @@ def test_upgrade_check_downgrade(empty_database, tmp_path):
 def test_setup_twice_keeps_data(empty_database, tmp_path):
     app = make_app(empty_database, tmp_path)
     app.config["QUESTION_BANKS_PATH"] = str(
-        __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures" / "banks" / "valid")
+        __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures" / "banks" / "valid"
+    )
     runner = app.test_cli_runner()
     first = runner.invoke(args=["setup"])
     assert first.exit_code == 0, first.output

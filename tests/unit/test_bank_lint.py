@@ -104,9 +104,14 @@ def test_multiple_count_must_match_keys(tmp_path):
 
 def test_negative_word_in_a_case_sentence_is_fine(tmp_path):
     root = copy_valid(tmp_path)
-    text = (root / "core" / "items" / "core.yaml").read_text().replace(
-        "stem: Which agency runs the Medicare program?",
-        "stem: A patient does not know who runs Medicare. Which agency runs the Medicare program?")
+    text = (
+        (root / "core" / "items" / "core.yaml")
+        .read_text()
+        .replace(
+            "stem: Which agency runs the Medicare program?",
+            "stem: A patient does not know who runs Medicare. Which agency runs the Medicare program?",
+        )
+    )
     (root / "core" / "items" / "core.yaml").write_text(text)
     assert not [p for p in lint_tree(load_tree(root)) if p.severity == "error"]
 

@@ -1,0 +1,342 @@
+"""Reports over a million attempts: time the pass-rate query, measure the streamed CSV's memory.
+
+    python -m bench.reports_bench --database-url URL [--attempts N]   (run by bench.run too)
+
+The report module (examsite/reports/) is written in parallel; `report_backend()` is the one place
+that connects this benchmark to it. Until it offers `queries.pass_rates` and a CSV formatter in
+`formatters`, the bench times a reference aggregate (one GROUP BY in the database, as issue 9 asks)
+and a reference streaming CSV writer, and says so in its output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import inspect
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from bench.server import ROOT, tool
+
+GROUPINGS = ("role", "month", "cohort")
+
+
+@dataclass
+class ReportBackend:
+    source: str
+    #: pass_rates(by) -> list of row dicts (run inside an app context)
+    pass_rates: Callable[[str], list]
+    #: csv_chunks(header, rows) -> iterable of str, streamed (no whole-file buffer)
+    csv_chunks: Callable[[list[str], Iterable[tuple]], Iterable[str]]
+
+
+def report_backend() -> ReportBackend:
+    """The app's report query and CSV formatter when they exist, else the bench's reference ones.
+
+    Wire-up expected from examsite/reports/: `queries.pass_rates(by=..., ...)` returning rows, and a
+    streaming CSV function in `formatters` taking (header, rows) or (rows) and yielding text.
+    """
+    try:
+        from examsite.reports import queries
+    except ImportError:
+        queries = None
+    try:
+        from examsite.reports import formatters
+    except ImportError:
+        formatters = None
+    query = getattr(queries, "pass_rates", None) if queries else None
+    stream = None
+    for name in ("csv_stream", "stream_csv", "iter_csv", "csv_rows", "to_csv"):
+        stream = getattr(formatters, name, None) if formatters else None
+        if stream is not None:
+            break
+    source = []
+    if query is not None:
+        source.append("examsite.reports.queries.pass_rates")
+        app_query = query
+
+        def pass_rates(by: str) -> list:
+            return list(app_query(by=by))
+    else:
+        source.append("reference query (examsite.reports.queries.pass_rates not found)")
+        pass_rates = reference_pass_rates
+    if stream is not None and len(inspect.signature(stream).parameters) >= 2:
+        source.append(f"examsite.reports.formatters.{stream.__name__}")
+        csv_chunks = stream
+    else:
+        source.append("reference CSV writer (no streaming formatter in examsite.reports.formatters)")
+        csv_chunks = reference_csv_chunks
+    return ReportBackend("; ".join(source), pass_rates, csv_chunks)
+
+
+# ---- the reference implementations ----------------------------------------------------------
+
+
+def _group_expression(by: str, dialect: str) -> tuple[str, str]:
+    month = (
+        "strftime('%Y-%m', a.closed_at)"
+        if dialect == "sqlite"
+        else "to_char(a.closed_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+    )
+    return {
+        "role": ("r.slug", "JOIN roles r ON r.id = a.role_id"),
+        "category": ("c.slug", "JOIN roles r ON r.id = a.role_id JOIN categories c ON c.id = r.category_id"),
+        "institution": ("COALESCE(i.name, '(none)')", "LEFT JOIN institutions i ON i.id = a.institution_id"),
+        "cohort": (
+            "COALESCE(h.name, '(none)') || ' #' || COALESCE(CAST(h.id AS TEXT), '')",
+            "LEFT JOIN cohorts h ON h.id = a.cohort_id",
+        ),
+        "month": (month, ""),
+    }[by]
+
+
+def reference_pass_rates(by: str) -> list[dict]:
+    """One aggregate query: attempts, candidates, passed, pass rate, mean and SD, standard."""
+    from examsite.extensions import db
+
+    dialect = db.engine.dialect.name
+    group, joins = _group_expression(by, dialect)
+    sql = text(f"""
+        SELECT {group} AS grp, COUNT(*) AS attempts, COUNT(DISTINCT a.user_id) AS candidates,
+               SUM(CASE WHEN a.passed THEN 1 ELSE 0 END) AS passed,
+               AVG(a.score_percent) AS mean, AVG(a.score_percent * a.score_percent) AS mean_sq,
+               MAX(a.passing_percent) AS standard
+        FROM attempts a {joins}
+        WHERE a.status <> 'in_progress' AND a.closed_at >= :date_from AND a.closed_at < :date_to
+        GROUP BY {group} ORDER BY {group}""")
+    rows = db.session.execute(sql, {"date_from": "1970-01-01", "date_to": "9999-12-31"}).all()
+    out = []
+    for grp, attempts, candidates, passed, mean, mean_sq, standard in rows:
+        mean, mean_sq = float(mean or 0), float(mean_sq or 0)
+        out.append(
+            {
+                "group": grp,
+                "attempts": attempts,
+                "candidates": candidates,
+                "passed": passed,
+                "pass_rate": round(100 * passed / attempts, 2) if attempts else None,
+                "mean": round(mean, 2),
+                "sd": round(max(0.0, mean_sq - mean * mean) ** 0.5, 2),
+                "passing_percent": float(standard or 0),
+            }
+        )
+    return out
+
+
+def _safe(value) -> object:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def reference_csv_chunks(
+    header: list[str], rows: Iterable[tuple], rows_per_chunk: int = 1000
+) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for n, row in enumerate(rows, 1):
+        writer.writerow([_safe(v) for v in row])
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+# ---- timing, in this process ------------------------------------------------------------------
+
+
+def time_reports(database_url: str, repeats: int = 3) -> dict:
+    os.environ["DATABASE_URL"] = database_url
+    from examsite import create_app
+
+    app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": database_url})
+    backend = None
+    timings = {}
+    with app.app_context():
+        backend = report_backend()
+        for by in GROUPINGS:
+            runs, rows = [], []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                rows = backend.pass_rates(by)
+                runs.append(time.perf_counter() - started)
+            timings[by] = {
+                "first": runs[0],
+                "median": statistics.median(runs),
+                "best": min(runs),
+                "groups": len(rows),
+            }
+        from examsite.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+    return {"source": backend.source, "by": timings}
+
+
+# ---- the streamed export, in a child process whose peak memory is measured ----------------------
+
+EXPORT_SQL = """
+    SELECT a.id, u.email, u.name, r.slug, i.name, h.name, a.sequence, a.status, a.started_at,
+           a.closed_at, a.score_percent, a.passed, a.passing_percent
+    FROM attempts a JOIN users u ON u.id = a.user_id JOIN roles r ON r.id = a.role_id
+    LEFT JOIN institutions i ON i.id = a.institution_id LEFT JOIN cohorts h ON h.id = a.cohort_id
+    WHERE a.status <> 'in_progress' ORDER BY a.id"""
+EXPORT_HEADER = [
+    "attempt",
+    "email",
+    "name",
+    "role",
+    "institution",
+    "cohort",
+    "sequence",
+    "status",
+    "started_at",
+    "closed_at",
+    "score_percent",
+    "passed",
+    "passing_percent",
+]
+
+
+def export_csv(database_url: str, out_path: str) -> dict:
+    """Stream every closed attempt through the CSV formatter into `out_path` (child process side)."""
+    import resource
+
+    from examsite import create_app
+
+    app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": database_url})
+    started = time.perf_counter()
+    count = size = 0
+    with app.app_context():
+        from examsite.extensions import db
+
+        backend = report_backend()
+        with db.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=2000).execute(text(EXPORT_SQL))
+
+            def rows():
+                nonlocal count
+                for row in result:
+                    count += 1
+                    yield tuple(row)
+
+            with open(out_path, "w", newline="") as out:
+                for chunk in backend.csv_chunks(EXPORT_HEADER, rows()):
+                    out.write(chunk)
+                    size += len(chunk)
+        # The pass-rate report as CSV too (a handful of rows), through the same formatter.
+        report = backend.pass_rates("cohort")
+        header = list(report[0].keys()) if report else []
+        report_bytes = sum(
+            len(chunk) for chunk in backend.csv_chunks(header, (tuple(r.values()) for r in report))
+        )
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "rows": count,
+        "bytes": size,
+        "report_csv_bytes": report_bytes,
+        "seconds": time.perf_counter() - started,
+        "max_rss_mb": peak_kb / 1024,
+        "source": backend.source,
+    }
+
+
+def measure_export(database_url: str, out_path: str, env: dict[str, str]) -> dict:
+    """Run the export in a child, polling its RSS with psutil; the child reports getrusage too."""
+    import psutil
+
+    child = subprocess.Popen(
+        [
+            tool("python"),
+            "-m",
+            "bench.reports_bench",
+            "--export-only",
+            "--database-url",
+            database_url,
+            "--out",
+            out_path,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak = {"rss": 0}
+
+    def poll() -> None:
+        try:
+            process = psutil.Process(child.pid)
+            while child.poll() is None:
+                peak["rss"] = max(peak["rss"], process.memory_info().rss)
+                time.sleep(0.05)
+        except psutil.Error:
+            pass
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    stdout, stderr = child.communicate(timeout=1800)
+    watcher.join(timeout=5)
+    if child.returncode != 0:
+        raise RuntimeError(f"the CSV export failed:\n{stderr[-2000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["polled_peak_rss_mb"] = peak["rss"] / 1024 / 1024
+    return result
+
+
+def run(database_url: str, attempts: int, workdir, env: dict[str, str], say=print) -> dict:
+    from bench.reports_data import generate
+
+    say(f"Reports: generating {attempts:,} closed attempts…")
+    generated = generate(database_url, attempts, say=say)
+    say(f"  inserted in {generated['seconds']:.1f} s; timing the pass-rate report…")
+    timings = time_reports(database_url)
+    for by, t in timings["by"].items():
+        say(f"  by {by:<7} first {t['first']:.3f} s, median {t['median']:.3f} s ({t['groups']} groups)")
+    say("  streaming the CSV export of every attempt in a child process…")
+    export = measure_export(database_url, str(workdir / "export.csv"), env)
+    say(
+        f"  {export['rows']:,} rows, {export['bytes'] / 1e6:.0f} MB of CSV in {export['seconds']:.1f} s; "
+        f"peak RSS {export['max_rss_mb']:.0f} MB"
+    )
+    with contextlib.suppress(OSError):
+        os.remove(workdir / "export.csv")
+    return {"generated": generated, "timings": timings, "export": export}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--attempts", type=int, default=1_000_000)
+    parser.add_argument("--out", default=os.devnull, help="where the export writes its CSV")
+    parser.add_argument("--export-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.export_only:
+        print(json.dumps(export_csv(args.database_url, args.out)))
+        return 0
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="examsite-reports-") as workdir:
+        result = run(
+            args.database_url, args.attempts, Path(workdir), {**os.environ, "DATABASE_URL": args.database_url}
+        )
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

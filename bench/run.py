@@ -1,0 +1,380 @@
+"""`make bench`: an exam day against gunicorn on 127.0.0.1, the floor, and the reports.
+
+    make bench                                   # 300 trainees, 120 s steady state, SQLite
+    make bench BENCH_ARGS=--quick                # 30 trainees, 20 s: a smoke run
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/examsite_bench make bench
+
+Phases: set-up (scratch database, `flask setup`, trainees and tokens in bulk); the exam day
+(synchronized start, steady answering, end spike); save saturation; the verification of every
+acknowledged save; the floor (paced like the exam day, then saturated); the reports over a million
+generated attempts. Prints a summary and writes docs/benchmarks.md (quick runs: bench-results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shlex
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import loadrun
+from bench.server import ROOT, Gunicorn
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make bench BENCH_ARGS=…", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="30 trainees, 20 s steady state, 50k report rows"
+    )
+    parser.add_argument("--trainees", type=int, help="trainees in the exam day (default 300)")
+    parser.add_argument("--duration", type=float, help="seconds of steady state (default 120)")
+    parser.add_argument("--role", default="implementation-manager", help="the role whose exam is taken")
+    parser.add_argument("--start-window", type=float, default=8, help="seconds over which all start")
+    parser.add_argument("--submit-window", type=float, default=8, help="seconds over which all submit")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(2, 6),
+        metavar=("MIN", "MAX"),
+        help="seconds a trainee reads before answering (uniform)",
+    )
+    parser.add_argument("--saturation-users", type=int, help="closed-loop savers (default 32)")
+    parser.add_argument("--saturation-seconds", type=float, help="seconds of saturation (default 20)")
+    parser.add_argument("--report-attempts", type=int, help="generated attempts (default 1,000,000)")
+    parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--skip-saturation", action="store_true")
+    parser.add_argument("--skip-reports", action="store_true")
+    parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument(
+        "--out",
+        help="markdown to write (default docs/benchmarks.md; quick runs bench-results/quick-BACKEND.md)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory and database")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.trainees = args.trainees or (30 if quick else 300)
+    args.duration = args.duration if args.duration is not None else (20 if quick else 120)
+    args.saturation_users = args.saturation_users or (16 if quick else 32)
+    args.saturation_seconds = args.saturation_seconds or (6 if quick else 20)
+    args.report_attempts = args.report_attempts or (50_000 if quick else 1_000_000)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    return args
+
+
+class CpuSampler:
+    """System CPU and the server's own CPU seconds while a load runs (two cores, shared with locust)."""
+
+    def __init__(self, server: Gunicorn | None = None):
+        self.server = server
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+
+    def _server_cpu(self) -> float:
+        import psutil
+
+        if self.server is None or self.server.process is None:
+            return 0.0
+        total = 0.0
+        try:
+            master = psutil.Process(self.server.process.pid)
+            for proc in [master, *master.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            pass
+        return total
+
+    def __enter__(self) -> CpuSampler:
+        import psutil
+
+        psutil.cpu_percent(interval=None)
+        self.started = time.monotonic()
+        self.server_cpu_start = self._server_cpu()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.wait(1.0):
+            self.samples.append(psutil.cpu_percent(interval=None))
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self.thread.join(timeout=3)
+        self.elapsed = time.monotonic() - self.started
+        self.server_cpu = self._server_cpu() - self.server_cpu_start
+
+    def as_dict(self) -> dict:
+        samples = self.samples or [0.0]
+        return {
+            "system_cpu_mean": sum(samples) / len(samples),
+            "system_cpu_max": max(samples),
+            "server_cpu_seconds": self.server_cpu,
+            "elapsed": self.elapsed,
+            "server_cores_used": self.server_cpu / self.elapsed if self.elapsed else 0.0,
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    postgres_url = os.environ.get("BENCH_DATABASE_URL") or None
+    from bench import instance
+
+    scratch = instance.Scratch.create(postgres_url)
+    os.environ["DATABASE_URL"] = scratch.database_url
+    os.environ["EXAMSITE_INSTANCE_PATH"] = str(scratch.directory / "instance")
+    results: dict = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "backend": scratch.backend,
+        "args": vars(args).copy(),
+    }
+    say(
+        f"examsite bench: {scratch.backend}, {args.trainees} trainees, {args.duration:g} s steady state, "
+        f"scratch {scratch.directory}"
+    )
+    try:
+        run_all(args, scratch, results)
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    finally:
+        results["notes"] = scratch.notes
+        if args.keep:
+            say(f"kept {scratch.directory}")
+        else:
+            scratch.cleanup()
+    from bench import summary
+
+    summary.environment(results, scratch)
+    say()
+    say(summary.console(results))
+    out = (
+        Path(args.out)
+        if args.out
+        else (
+            ROOT / "bench-results" / f"quick-{scratch.backend}.md"
+            if args.quick
+            else ROOT / "docs" / "benchmarks.md"
+        )
+    )
+    summary.write_markdown(results, out)
+    raw = ROOT / "bench-results" / f"{results['started_at'].replace(':', '')}-{scratch.backend}.json"
+    raw.parent.mkdir(exist_ok=True)
+    raw.write_text(json.dumps(results, indent=1, default=str))
+    say(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} and {raw.relative_to(ROOT)}")
+    return 0
+
+
+def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
+    from bench import instance, verify
+
+    started = time.perf_counter()
+    say("Set-up: flask setup on the scratch database…")
+    results["setup"] = instance.set_up(scratch, args.role, say)
+    exam_phase = loadrun.Phase(
+        "exam",
+        args.trainees,
+        args.start_window,
+        args.duration,
+        args.submit_window,
+        think_min=args.think[0],
+        think_max=args.think[1],
+        seed=args.seed,
+    )
+    instance.ensure_minutes(scratch, args.role, math.ceil(exam_phase.expected_seconds() / 60) + 15)
+    results["exam_settings"] = instance.exam_settings(scratch, args.role)
+    tokens = instance.create_trainees(scratch, args.trainees, "trainee")
+    tokens_path = instance.write_tokens(scratch.directory / "tokens.json", tokens)
+    sat_tokens = (
+        [] if args.skip_saturation else instance.create_trainees(scratch, args.saturation_users, "saturating")
+    )
+    sat_path = instance.write_tokens(scratch.directory / "saturation-tokens.json", sat_tokens)
+    results["setup"]["seconds"] = time.perf_counter() - started
+    say(
+        f"  {results['setup']['setup']}; banks: {results['setup']['banks']}; {args.role}: "
+        f"{results['exam_settings']['form_items']} items; {args.trainees} trainees with tokens "
+        f"({results['setup']['seconds']:.1f} s)"
+    )
+
+    say(
+        f"Exam day: {args.trainees} trainees start within {args.start_window:g} s, answer for "
+        f"{args.duration:g} s, submit within {args.submit_window:g} s…"
+    )
+    log = scratch.directory / "gunicorn.log"
+    with Gunicorn("wsgi:app", scratch.env(), log) as server:
+        with CpuSampler(server) as cpu:
+            exam = loadrun.run(exam_phase, server.url, scratch.directory, tokens_path, args.role)
+        results["exam"] = _load_dict(exam, cpu)
+        say(_routes_line(exam))
+        saturation = None
+        if not args.skip_saturation:
+            say(
+                f"Save saturation: {args.saturation_users} trainees save with no pause for "
+                f"{args.saturation_seconds:g} s…"
+            )
+            phase = loadrun.Phase(
+                "saturate",
+                args.saturation_users,
+                start_window=3,
+                saturate=args.saturation_seconds,
+                seed=args.seed,
+            )
+            with CpuSampler(server) as cpu:
+                saturation = loadrun.run(phase, server.url, scratch.directory, sat_path, args.role)
+            results["saturation"] = _load_dict(saturation, cpu)
+            say(_routes_line(saturation))
+        results["server_log_errors"] = _log_errors(log)
+    acks = exam.acks + (saturation.acks if saturation else [])
+    checked = verify.check_responses(scratch.database_url, acks)
+    results["verification"] = checked.__dict__
+    say(
+        f"Verification: {checked.acknowledged_saves} acknowledged saves, {checked.items_checked} items, "
+        f"lost answers: {checked.lost}, flag mismatches: {checked.flag_mismatches}, "
+        f"reloads that disagreed: {len(exam.mismatches)}"
+    )
+    results["durability"] = _durability(scratch)
+
+    if not args.skip_floor:
+        run_floor(args, scratch, results, exam_phase)
+    if not args.skip_reports:
+        from bench import reports_bench
+
+        results["reports"] = reports_bench.run(
+            scratch.database_url, args.report_attempts, scratch.directory, scratch.env(), say=say
+        )
+
+
+def run_floor(args, scratch, results: dict, exam_phase: loadrun.Phase) -> None:
+    from bench import floor, verify
+
+    url = (
+        scratch.database_url
+        if scratch.backend == "postgresql"
+        else f"sqlite:///{scratch.directory / 'floor.sqlite3'}"
+    )
+    floor.create_table(url)
+    say(
+        f"Floor: one durable upsert per request, {args.trainees} trainees paced like the exam day "
+        f"for {args.duration:g} s…"
+    )
+    env = scratch.env(DATABASE_URL=url)
+    log = scratch.directory / "gunicorn-floor.log"
+    with Gunicorn("bench.floor:create_floor_app()", env, log) as server:
+        paced = loadrun.Phase(
+            "floor",
+            args.trainees,
+            args.start_window,
+            args.duration,
+            0,
+            think_min=args.think[0],
+            think_max=args.think[1],
+            seed=args.seed,
+        )
+        with CpuSampler(server) as cpu:
+            floor_paced = loadrun.run(paced, server.url, scratch.directory)
+        results["floor"] = _load_dict(floor_paced, cpu)
+        say(_routes_line(floor_paced))
+        if not args.skip_saturation:
+            say(f"Floor saturation: {args.saturation_users} savers, no pause, {args.saturation_seconds:g} s…")
+            phase = loadrun.Phase(
+                "floor-saturate",
+                args.saturation_users,
+                start_window=3,
+                saturate=args.saturation_seconds,
+                seed=args.seed,
+            )
+            with CpuSampler(server) as cpu:
+                floor_sat = loadrun.run(phase, server.url, scratch.directory)
+            results["floor_saturation"] = _load_dict(floor_sat, cpu)
+            say(_routes_line(floor_sat))
+        results["floor_log_errors"] = _log_errors(log)
+    acks = floor_paced.acks + (floor_sat.acks if not args.skip_saturation else [])
+    results["floor_verification"] = verify.check_floor(url, floor.TABLE_NAME, acks).__dict__
+
+
+def _load_dict(load: loadrun.LoadResult, cpu: CpuSampler) -> dict:
+    return {
+        "users": load.users,
+        "routes": {k: v.as_dict() for k, v in load.routes.items()},
+        "errors": load.errors,
+        "mismatches": load.mismatches[:20],
+        "mismatch_count": len(load.mismatches),
+        "acks": len(load.acks),
+        "finished_users": load.finished_users,
+        "plan": load.plan,
+        "locust_exit": load.locust_exit,
+        "cpu": cpu.as_dict(),
+    }
+
+
+def _routes_line(load: loadrun.LoadResult) -> str:
+    parts = [
+        f"{r.route}: {r.count} req, p50 {r.p50:.0f} / p95 {r.p95:.0f} / p99 {r.p99:.0f} ms, "
+        f"{r.rps:.1f}/s, {r.failures} err"
+        for r in load.routes.values()
+    ]
+    return "\n".join("  " + p for p in parts) or "  (no requests)"
+
+
+def _log_errors(log: Path) -> list[str]:
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    keys = ("Traceback", "ERROR", "CRITICAL", "WORKER TIMEOUT", "database is locked")
+    return [line[:300] for line in lines if any(k in line for k in keys)][:30]
+
+
+def _durability(scratch) -> dict:
+    from sqlalchemy import create_engine, text
+
+    from config import Config
+
+    engine = create_engine(scratch.database_url)
+    out: dict = {}
+    with engine.connect() as conn:
+        if scratch.backend == "sqlite":
+            out["journal_mode"] = conn.execute(text("PRAGMA journal_mode")).scalar()
+            out["synchronous (app setting)"] = Config.SQLITE_SYNCHRONOUS
+            out["busy_timeout_ms (app setting)"] = Config.SQLITE_BUSY_TIMEOUT_MS
+            out["sqlite_version"] = conn.execute(text("SELECT sqlite_version()")).scalar()
+        else:
+            for name in (
+                "synchronous_commit",
+                "fsync",
+                "full_page_writes",
+                "wal_sync_method",
+                "max_connections",
+                "shared_buffers",
+                "server_version",
+            ):
+                out[name] = conn.execute(text(f"SHOW {name}")).scalar()
+    engine.dispose()
+    return out
+
+
+def command_line(args: argparse.Namespace) -> str:
+    line = "make bench" + (f" BENCH_ARGS={shlex.quote(' '.join(args.argv))}" if args.argv else "")
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        from sqlalchemy.engine import make_url
+
+        line = f"BENCH_DATABASE_URL={make_url(url).render_as_string(hide_password=True)} {line}"
+    return line
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+"""The figures against issue 10's targets: printed, and written to docs/benchmarks.md.
+
+docs/benchmarks.md keeps one section per database (between markers), so a PostgreSQL run
+replaces the PostgreSQL figures and leaves the SQLite ones as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import runpy
+import sys
+from pathlib import Path
+
+from bench.server import ROOT
+
+ROUTES = ("start", "navigate", "save", "read attempt", "submit")
+HEADER = """# Benchmarks: an exam day on this machine
+
+Written by `make bench` (bench/run.py); issue 10 defines the load and the targets. Each database
+has its own section below, replaced by the next run on that database. Quick smoke runs
+(`BENCH_ARGS=--quick`) write to `bench-results/` instead.
+
+What a run does: a scratch instance and database; `flask setup` with the real `question_banks/`
+(with the fallbacks it reports when the banks are mid-edit); N trainees and API tokens inserted in
+bulk; gunicorn started as `make run` starts it (`gunicorn -c gunicorn.conf.py wsgi:app`) on
+127.0.0.1; locust (headless, FastHttpUser) on the same machine drives the browser's routes with
+bearer tokens: all start within the start window, each then navigates to an item (the item page),
+reads for 2–6 s and saves, sometimes changes the answer (20%), flags (10%) and reloads the attempt
+(8%), and all submit within the submit window. Then closed-loop saves measure the save ceiling, and
+every acknowledged save is checked in the database. The floor is the same gunicorn config and
+engine settings serving a single-row upsert (bench/floor.py), loaded with the same pacing and then
+saturated the same way. Reports: a million generated closed attempts, the pass-rate query timed
+in-process, and a streamed CSV export of all attempts in a child process whose peak RSS is read.
+
+Latencies are client-side wall clock (ms) measured by locust on the same two cores as the server.
+Throughput vs floor = saturated save throughput of examsite / saturated throughput of the floor.
+"""
+
+
+def environment(results: dict, scratch) -> None:
+    """Machine and settings, added to the results."""
+    import psutil
+
+    from bench.run import command_line
+
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    results["machine"] = {
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "cpu": model or platform.processor(),
+        "kernel": platform.release(),
+        "python": sys.version.split()[0],
+    }
+    results["gunicorn"] = {
+        k: conf.get(k) for k in ("workers", "worker_class", "threads", "keepalive", "timeout", "preload_app")
+    }
+    from argparse import Namespace
+
+    results["command"] = command_line(Namespace(**results["args"]))
+
+
+def _route(results: dict, load: str, route: str) -> dict | None:
+    return (results.get(load) or {}).get("routes", {}).get(route)
+
+
+def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
+    """(what, target, measured, met) rows."""
+    rows = []
+    backend = results["backend"]
+    errors = sum(
+        r["failures"]
+        for load in ("exam", "saturation", "floor", "floor_saturation")
+        for r in (results.get(load) or {}).get("routes", {}).values()
+    )
+    lost = (results.get("verification") or {}).get("lost")
+    rows.append(("errors, all phases", "0", str(errors), errors == 0))
+    rows.append(("lost answers", "0", str(lost), lost == 0 if lost is not None else None))
+    n = results["args"]["trainees"]
+    for route, limit, label in (
+        ("save", 100, f"save p99, {n} trainees"),
+        ("start", 500, "start p99, synchronized start"),
+        ("submit", 1000, "submit p99, end spike"),
+    ):
+        stats = _route(results, "exam", route)
+        if stats:
+            rows.append((label, f"≤ {limit} ms", f"{stats['p99']:.0f} ms", stats["p99"] <= limit))
+    ratio = throughput_ratio(results)
+    if ratio is not None:
+        rows.append(("save throughput vs floor (saturated)", "≥ 60%", f"{ratio:.0%}", ratio >= 0.6))
+    reports = results.get("reports")
+    if reports:
+        limit = 1.0 if backend == "postgresql" else 2.0
+        worst = max(t["median"] for t in reports["timings"]["by"].values())
+        attempts = reports["generated"]["attempts"]
+        rows.append(
+            (
+                f"pass-rate report, {attempts:,} attempts (slowest grouping, median)",
+                f"≤ {limit:g} s",
+                f"{worst:.2f} s",
+                worst <= limit,
+            )
+        )
+        peak = max(reports["export"]["max_rss_mb"], reports["export"].get("polled_peak_rss_mb", 0))
+        rows.append(
+            (
+                f"CSV export of {reports['export']['rows']:,} attempts, peak RSS",
+                "< 200 MB",
+                f"{peak:.0f} MB",
+                peak < 200,
+            )
+        )
+    return rows
+
+
+def throughput_ratio(results: dict) -> float | None:
+    ours = _route(results, "saturation", "save (saturation)")
+    floor = _route(results, "floor_saturation", "floor save (saturation)")
+    if not ours or not floor or not floor["rps"]:
+        return None
+    return ours["rps"] / floor["rps"]
+
+
+def _mark(met: bool | None) -> str:
+    return "—" if met is None else ("yes" if met else "**NO**")
+
+
+def console(results: dict) -> str:
+    lines = [f"=== examsite bench ({results['backend']}) ==="]
+    for what, target, measured, met in targets(results):
+        flag = "  " if met is None else ("ok" if met else "MISSED")
+        lines.append(f"{flag:>6}  {what:<62} {measured:>10}   target {target}")
+    lines.append("")
+    lines.append(f"{'route':<26}{'count':>7}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}{'req/s':>8}{'err':>5}")
+    for load in ("exam", "saturation", "floor", "floor_saturation"):
+        for stats in (results.get(load) or {}).get("routes", {}).values():
+            lines.append(
+                f"{stats['route']:<26}{stats['count']:>7}{stats['p50']:>8.0f}{stats['p95']:>8.0f}"
+                f"{stats['p99']:>8.0f}{stats['max']:>8.0f}{stats['rps']:>8.1f}{stats['failures']:>5}"
+            )
+    for note in results.get("notes", []):
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def section(results: dict) -> str:
+    backend = results["backend"]
+    title = "SQLite" if backend == "sqlite" else "PostgreSQL"
+    m, g, a = results["machine"], results["gunicorn"], results["args"]
+    out = [
+        f"## {title}",
+        "",
+        f"Run {results['started_at']} with `{results['command']}`",
+        "",
+        f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gb']} GB RAM, Linux {m['kernel']}, "
+        f"Python {m['python']}; locust runs on the same CPUs.",
+        f"- gunicorn (gunicorn.conf.py): {g['workers']} workers × {g['threads']} threads "
+        f"({g['worker_class']}), keep-alive {g['keepalive']} s, timeout {g['timeout']} s.",
+        "- Database: " + ", ".join(f"{k} {v}" for k, v in (results.get("durability") or {}).items()) + ".",
+        f"- Exam: role `{results['args']['role']}`, {results['exam_settings']['form_items']} items per "
+        f"form; set-up: {results['setup']['setup']}; banks: {results['setup']['banks']}.",
+        f"- Load: {a['trainees']} trainees; start window {a['start_window']:g} s, steady state "
+        f"{a['duration']:g} s, submit window {a['submit_window']:g} s; saturation "
+        f"{a['saturation_users']} users × {a['saturation_seconds']:g} s.",
+        "",
+        "### Against the targets",
+        "",
+        "| what | target | measured | met |",
+        "|---|---|---|---|",
+    ]
+    for what, target, measured, met in targets(results):
+        out.append(f"| {what} | {target} | {measured} | {_mark(met)} |")
+    out += [
+        "",
+        "### Per route (ms, client side)",
+        "",
+        "| load | route | requests | p50 | p95 | p99 | max | req/s | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    labels = {
+        "exam": "exam day",
+        "saturation": "save saturation",
+        "floor": "floor, paced",
+        "floor_saturation": "floor, saturated",
+    }
+    for load, label in labels.items():
+        for s in (results.get(load) or {}).get("routes", {}).values():
+            out.append(
+                f"| {label} | {s['route']} | {s['count']} | {s['p50']:.0f} | {s['p95']:.0f} | "
+                f"{s['p99']:.0f} | {s['max']:.0f} | {s['rps']:.1f} | {s['failures']} |"
+            )
+    out += ["", "### CPU while loaded", ""]
+    for load, label in labels.items():
+        cpu = (results.get(load) or {}).get("cpu")
+        if cpu:
+            out.append(
+                f"- {label}: machine {cpu['system_cpu_mean']:.0f}% mean / {cpu['system_cpu_max']:.0f}% "
+                f"max; gunicorn used {cpu['server_cores_used']:.2f} cores over {cpu['elapsed']:.0f} s."
+            )
+    verification = results.get("verification") or {}
+    out += [
+        "",
+        "### Durability check",
+        "",
+        f"- {verification.get('acknowledged_saves', 0)} saves acknowledged (200) over "
+        f"{verification.get('items_checked', 0)} items; lost answers (stored choices differ from the last "
+        f"acknowledged value, or missing): **{verification.get('lost')}**; flag mismatches: "
+        f"{verification.get('flag_mismatches')}; reloads that showed another value than the last "
+        f"acknowledged one: {(results.get('exam') or {}).get('mismatch_count', 0)}.",
+    ]
+    floor_v = results.get("floor_verification")
+    if floor_v:
+        out.append(f"- Floor: {floor_v['acknowledged_saves']} acknowledged upserts, lost: {floor_v['lost']}.")
+    ratio = throughput_ratio(results)
+    ours, floor = _route(results, "exam", "save"), _route(results, "floor", "floor save")
+    if ratio is not None or (ours and floor):
+        out += ["", "### Save vs floor", ""]
+        if ours and floor:
+            out.append(
+                f"- Paced like the exam day: examsite save p50/p99 {ours['p50']:.0f}/{ours['p99']:.0f} ms "
+                f"at {ours['rps']:.1f}/s; floor {floor['p50']:.0f}/{floor['p99']:.0f} ms at "
+                f"{floor['rps']:.1f}/s."
+            )
+        if ratio is not None:
+            a = _route(results, "saturation", "save (saturation)")
+            b = _route(results, "floor_saturation", "floor save (saturation)")
+            out.append(
+                f"- Saturated ({results['args']['saturation_users']} closed-loop users): examsite "
+                f"{a['rps']:.0f} saves/s, floor {b['rps']:.0f} upserts/s: **{ratio:.0%}** of the floor."
+            )
+    reports = results.get("reports")
+    if reports:
+        gen, export = reports["generated"], reports["export"]
+        out += [
+            "",
+            "### Reports",
+            "",
+            f"- {gen['attempts']:,} closed attempts for {gen['trainees']:,} trainees in {gen['cohorts']} "
+            f"cohorts, generated in {gen['seconds']:.0f} s.",
+            f"- Implementation timed: {reports['timings']['source']}.",
+        ]
+        for by, t in reports["timings"]["by"].items():
+            out.append(
+                f"- Pass rates by {by}: first run {t['first']:.2f} s, median of 3 {t['median']:.2f} s "
+                f"({t['groups']} groups)."
+            )
+        out.append(
+            f"- Streamed CSV of every attempt: {export['rows']:,} rows, {export['bytes'] / 1e6:.0f} MB in "
+            f"{export['seconds']:.0f} s; peak RSS of the process {export['max_rss_mb']:.0f} MB "
+            f"(getrusage), {export.get('polled_peak_rss_mb', 0):.0f} MB (psutil polling)."
+        )
+    problems = results.get("server_log_errors") or []
+    notes = results.get("notes") or []
+    if notes or problems:
+        out += ["", "### Notes", ""]
+        out += [f"- {n}" for n in notes]
+        out += [f"- gunicorn log: `{p}`" for p in problems[:10]]
+    return "\n".join(out) + "\n"
+
+
+def write_markdown(results: dict, path: Path) -> None:
+    backend = results["backend"]
+    start, end = f"<!-- bench:{backend}:start -->", f"<!-- bench:{backend}:end -->"
+    block = f"{start}\n{section(results)}{end}\n"
+    existing = path.read_text() if path.exists() else HEADER
+    if start in existing and end in existing:
+        text = re.sub(
+            re.escape(start) + r".*?" + re.escape(end) + r"\n?", lambda _m: block, existing, flags=re.DOTALL
+        )
+    else:
+        text = existing.rstrip("\n") + "\n\n" + block
+    if not text.startswith("# Benchmarks"):
+        text = HEADER + "\n" + text
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)

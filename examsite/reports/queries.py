@@ -1,0 +1,418 @@
+"""Pass-rate figures, computed by the database: one aggregate query per table, no attempt loaded.
+
+Only closed attempts count (submitted, or closed when time ran out), by the moment they closed,
+in the half-open UTC range [from, to). "First attempts" are each trainee's first attempt at an exam
+(Attempt.sequence == 1). The SD is the sample standard deviation of score_percent, from the
+average and the average of squares, which both SQLite and PostgreSQL compute.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Float, and_, case, cast, distinct, func, literal_column, select
+from sqlalchemy.orm import aliased
+
+from examsite.catalog.models import Category, Role
+from examsite.delivery.models import Attempt
+from examsite.extensions import db
+from examsite.programs.models import Cohort, Institution
+
+GROUPINGS = {
+    "role": "Role",
+    "category": "Role category",
+    "institution": "Institution",
+    "cohort": "Cohort",
+    "month": "Month (UTC)",
+    "role-year": "Exam form and year",
+}
+ATTEMPT_SCOPES = {"all": "All attempts", "first": "First attempts only"}
+CLOSED_STATUSES = ("submitted", "expired")
+#: the row fields, in the order every export uses
+COLUMNS = (
+    ("group", "Group"),
+    ("group_key", "Group key"),
+    ("attempts", "Attempts"),
+    ("candidates", "Candidates"),
+    ("passed", "Passed"),
+    ("pass_rate", "Pass rate (%)"),
+    ("mean_score", "Mean score (%)"),
+    ("sd_score", "SD of scores"),
+    ("passing_percent_min", "Passing standard (%), lowest"),
+    ("passing_percent_max", "Passing standard (%), highest"),
+)
+HISTOGRAM_BIN = 5
+
+
+class ReportError(ValueError):
+    """Invalid report parameters: `errors` maps each parameter to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    by: str = "role"
+    #: inclusive, aware UTC
+    start: datetime | None = None
+    #: exclusive, aware UTC
+    end: datetime | None = None
+    attempts: str = "all"
+
+    def as_dict(self) -> dict:
+        iso = lambda d: d.isoformat() if d else None
+        return {"by": self.by, "from": iso(self.start), "to": iso(self.end), "attempts": self.attempts}
+
+
+@dataclass(frozen=True)
+class PassRateRow:
+    group: str
+    group_key: str
+    attempts: int
+    candidates: int
+    passed: int
+    #: percent of attempts passed
+    pass_rate: float | None
+    mean_score: float | None
+    sd_score: float | None
+    passing_percent_min: float | None
+    passing_percent_max: float | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Bin:
+    low: int
+    high: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Distribution:
+    bins: list[Bin]
+    passing_percents: list[float]
+
+    @property
+    def total(self) -> int:
+        return sum(b.count for b in self.bins)
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+
+def to_utc(value: date | datetime | None) -> datetime | None:
+    """A date means its midnight UTC; a naive datetime is taken as UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_filters(by: str = "role", start=None, end=None, attempts: str = "all") -> ReportFilters:
+    errors = {}
+    if by not in GROUPINGS:
+        errors["by"] = f"must be one of {', '.join(GROUPINGS)}"
+    if attempts not in ATTEMPT_SCOPES:
+        errors["attempts"] = f"must be one of {', '.join(ATTEMPT_SCOPES)}"
+    start, end = to_utc(start), to_utc(end)
+    if start and end and end <= start:
+        errors["to"] = "must be after from"
+    if errors:
+        raise ReportError(errors)
+    return ReportFilters(by=by, start=start, end=end, attempts=attempts)
+
+
+def _parse_moment(text: str) -> datetime:
+    text = text.strip()
+    if len(text) == 10:
+        return to_utc(date.fromisoformat(text))
+    return to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+def parse_filters(args: Mapping[str, str | None]) -> ReportFilters:
+    """Filters from text (query string, CLI): `from`/`to` are dates (YYYY-MM-DD) or ISO datetimes."""
+    errors, moments = {}, {}
+    for name in ("from", "to"):
+        text = (args.get(name) or "").strip()
+        try:
+            moments[name] = _parse_moment(text) if text else None
+        except ValueError:
+            errors[name] = "must be a date (YYYY-MM-DD) or an ISO 8601 date and time"
+    try:
+        filters = make_filters(
+            (args.get("by") or "role").strip(),
+            moments.get("from"),
+            moments.get("to"),
+            (args.get("attempts") or "all").strip(),
+        )
+    except ReportError as exc:
+        errors = {**exc.errors, **errors}
+    if errors:
+        raise ReportError(errors)
+    return filters
+
+
+def report_notes(filters: ReportFilters) -> list[tuple[str, str]]:
+    """What a report file contains, in words, for the file's "About" sheet."""
+    from examsite.timeutil import isoformat, utcnow
+
+    return [
+        ("Report", f"Pass rates by {GROUPINGS[filters.by].lower()}"),
+        (
+            "Closed between",
+            f"{isoformat(filters.start) or 'the beginning'} (included) and "
+            f"{isoformat(filters.end) or 'now'} (not included), UTC",
+        ),
+        ("Attempts", ATTEMPT_SCOPES[filters.attempts]),
+        ("Counted", "Closed attempts only: submitted, or closed when the time ran out."),
+        ("Pass rate", "Percent of the attempts in the group that passed."),
+        ("SD", "Sample standard deviation of the percent scores."),
+        ("Generated", isoformat(utcnow())),
+    ]
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def sample_sd(n: int, mean: float | None, mean_of_squares: float | None) -> float | None:
+    """Sample SD from n, mean and mean of squares; None below two scores."""
+    if n < 2 or mean is None or mean_of_squares is None:
+        return None
+    variance = (mean_of_squares - mean * mean) * n / (n - 1)
+    return math.sqrt(max(variance, 0.0))
+
+
+def _round(value: float | None, places: int = 2) -> float | None:
+    return None if value is None else round(float(value), places)
+
+
+def _conditions(filters: ReportFilters) -> list:
+    conditions = [Attempt.status.in_(CLOSED_STATUSES), Attempt.closed_at.is_not(None)]
+    if filters.start is not None:
+        conditions.append(Attempt.closed_at >= filters.start)
+    if filters.end is not None:
+        conditions.append(Attempt.closed_at < filters.end)
+    if filters.attempts == "first":
+        conditions.append(Attempt.sequence == 1)
+    return conditions
+
+
+def _aggregates() -> list:
+    score = cast(Attempt.score_percent, Float)
+    return [
+        func.count(Attempt.id).label("attempts"),
+        func.count(distinct(Attempt.user_id)).label("candidates"),
+        func.coalesce(func.sum(case((Attempt.passed, 1), else_=0)), 0).label("passed"),
+        func.count(Attempt.score_percent).label("scored"),
+        func.avg(score).label("mean"),
+        func.avg(score * score).label("mean_sq"),
+        func.min(Attempt.passing_percent).label("passing_min"),
+        func.max(Attempt.passing_percent).label("passing_max"),
+    ]
+
+
+def _figures(label: str, key: str, row) -> PassRateRow:
+    return PassRateRow(
+        group=label,
+        group_key=key,
+        attempts=row.attempts,
+        candidates=row.candidates,
+        passed=int(row.passed),
+        pass_rate=_round(100.0 * int(row.passed) / row.attempts) if row.attempts else None,
+        mean_score=_round(row.mean),
+        sd_score=_round(sample_sd(row.scored, row.mean, row.mean_sq)),
+        passing_percent_min=_round(row.passing_min),
+        passing_percent_max=_round(row.passing_max),
+    )
+
+
+def _empty(label: str, key: str) -> PassRateRow:
+    return PassRateRow(label, key, 0, 0, 0, None, None, None, None, None)
+
+
+def _utc_text(column, sqlite_format: str, postgres_format: str):
+    """closed_at formatted in UTC whatever the session time zone (literals, so GROUP BY matches)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(
+            func.timezone(literal_column("'UTC'"), column), literal_column(f"'{postgres_format}'")
+        )
+    return func.strftime(literal_column(f"'{sqlite_format}'"), column)
+
+
+@dataclass
+class _Grouping:
+    """How one `by` groups attempts: the columns to group on, their order, the joins they need,
+    the (key, label) of a result row, and every group that exists (to list empty ones too)."""
+
+    columns: list
+    order: list
+    joins: Callable = lambda stmt: stmt
+    key: Callable = lambda row: (str(row[0]), str(row[0]))
+    everyone: Callable | None = None
+
+
+def _with_role(stmt):
+    return stmt.join(Role, Attempt.role_id == Role.id).join(Category, Role.category_id == Category.id)
+
+
+def _by_role() -> _Grouping:
+    def everyone():
+        stmt = select(Role.slug, Role.name).join(Category).order_by(Category.position, Role.position)
+        return [tuple(r) for r in db.session.execute(stmt)]
+
+    return _Grouping(
+        [Role.slug, Role.name, Category.position, Role.position],
+        [Category.position, Role.position],
+        _with_role,
+        lambda r: (r.slug, r.name),
+        everyone,
+    )
+
+
+def _by_category() -> _Grouping:
+    def everyone():
+        return [
+            tuple(r)
+            for r in db.session.execute(select(Category.slug, Category.name).order_by(Category.position))
+        ]
+
+    return _Grouping(
+        [Category.slug, Category.name, Category.position],
+        [Category.position],
+        _with_role,
+        lambda r: (r.slug, r.name),
+        everyone,
+    )
+
+
+def _by_institution() -> _Grouping:
+    def everyone():
+        stmt = select(Institution.id, Institution.name).where(Institution.archived_at.is_(None))
+        return [(str(i), name) for i, name in db.session.execute(stmt.order_by(Institution.name))]
+
+    return _Grouping(
+        [Institution.id, Institution.name],
+        [Institution.name],
+        lambda stmt: stmt.outerjoin(Institution, Attempt.institution_id == Institution.id),
+        lambda r: (str(r.id), r.name) if r.id is not None else ("", "No institution"),
+        everyone,
+    )
+
+
+def _by_cohort() -> _Grouping:
+    home = aliased(Institution)
+
+    def joins(stmt):
+        return stmt.outerjoin(Cohort, Attempt.cohort_id == Cohort.id).outerjoin(
+            home, Cohort.institution_id == home.id
+        )
+
+    def everyone():
+        stmt = (
+            select(Cohort.id, Cohort.name, Institution.name)
+            .join(Institution)
+            .where(Cohort.archived_at.is_(None), Institution.archived_at.is_(None))
+            .order_by(Institution.name, Cohort.name)
+        )
+        return [(str(i), f"{name} ({where})") for i, name, where in db.session.execute(stmt)]
+
+    return _Grouping(
+        [Cohort.id, Cohort.name, home.name.label("institution")],
+        [home.name, Cohort.name],
+        joins,
+        lambda r: (str(r.id), f"{r.name} ({r.institution})") if r.id is not None else ("", "No cohort"),
+        everyone,
+    )
+
+
+def _by_month() -> _Grouping:
+    month = _utc_text(Attempt.closed_at, "%Y-%m", "YYYY-MM").label("month")
+    return _Grouping([month], [month])
+
+
+def _by_role_year() -> _Grouping:
+    """NCCA-style: per exam (role) and calendar year, split where the passing point changed."""
+    year = _utc_text(Attempt.closed_at, "%Y", "YYYY").label("year")
+
+    def key(r):
+        point = f"{float(r.passing_percent):g}"
+        return f"{r.slug}/{r.year}/{point}", f"{r.name}, {r.year}, passing {point}%"
+
+    return _Grouping(
+        [Role.slug, Role.name, Category.position, Role.position, year, Attempt.passing_percent],
+        [Category.position, Role.position, year, Attempt.passing_percent],
+        _with_role,
+        key,
+    )
+
+
+_GROUPINGS: dict[str, Callable[[], _Grouping]] = {
+    "role": _by_role,
+    "category": _by_category,
+    "institution": _by_institution,
+    "cohort": _by_cohort,
+    "month": _by_month,
+    "role-year": _by_role_year,
+}
+
+
+def pass_rate_rows(filters: ReportFilters) -> list[PassRateRow]:
+    """One row per group, in the catalogue's (or the calendar's, or alphabetical) order.
+
+    The figures come from one GROUP BY query; groups without attempts are listed with zeros where
+    the group exists regardless (roles, categories, active institutions and cohorts).
+    """
+    grouping = _GROUPINGS[filters.by]()
+    stmt = (
+        grouping.joins(select(*grouping.columns, *_aggregates()).select_from(Attempt))
+        .where(*_conditions(filters))
+        .group_by(*grouping.columns)
+        .order_by(*grouping.order)
+    )
+    found: dict[str, PassRateRow] = {}
+    for row in db.session.execute(stmt):
+        key, label = grouping.key(row)
+        found[key] = _figures(label, key, row)
+    if grouping.everyone is None:
+        return list(found.values())
+    rows = [found.pop(key, None) or _empty(label, key) for key, label in grouping.everyone()]
+    # Groups not listed above (archived, or no cohort at all) follow, the "none" group last.
+    return rows + sorted(found.values(), key=lambda r: r.group_key == "")
+
+
+def overall(filters: ReportFilters) -> PassRateRow:
+    """The same figures over every group together (candidates counted once)."""
+    row = db.session.execute(select(*_aggregates()).where(*_conditions(filters))).one()
+    return _figures("All groups", "", row)
+
+
+def score_distribution(filters: ReportFilters) -> Distribution:
+    """Scores in 5-point bins (the last one includes 100), and the lowest and highest passing standard."""
+    score = Attempt.score_percent
+
+    def in_bin(low: int):
+        high = low + HISTOGRAM_BIN
+        below = score < high if high < 100 else score <= high
+        return func.coalesce(func.sum(case((and_(score >= low, below), 1), else_=0)), 0)
+
+    edges = list(range(0, 100, HISTOGRAM_BIN))
+    row = db.session.execute(
+        select(
+            *[in_bin(low) for low in edges],
+            func.min(Attempt.passing_percent),
+            func.max(Attempt.passing_percent),
+        ).where(*_conditions(filters))
+    ).one()
+    counts, standards = row[: len(edges)], {float(p) for p in row[len(edges) :] if p is not None}
+    return Distribution(
+        bins=[Bin(low, low + HISTOGRAM_BIN, int(n)) for low, n in zip(edges, counts, strict=True)],
+        passing_percents=sorted(standards),
+    )

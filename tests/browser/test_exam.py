@@ -1,0 +1,109 @@
+"""A trainee's exam in Chromium: keyboard only, reload, network loss during a save, time running out."""
+
+from __future__ import annotations
+
+import re
+
+from tests.browser.conftest import log_in
+
+ROLE = "implementation-manager"
+
+
+def tab_to(page, predicate_js: str, limit: int = 80) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return {predicate_js}; }})()"):
+            return
+    raise AssertionError(f"no focusable element matched {predicate_js}")
+
+
+def start_exam(page, server) -> int:
+    page.goto(f"{server.url}/roles/{ROLE}")
+    page.get_by_role("link", name="Start this exam").click()
+    page.get_by_role("button", name="Start the exam now").click()
+    page.wait_for_url(re.compile(r"/attempts/\d+/items/1$"))
+    return int(re.search(r"/attempts/(\d+)/", page.url).group(1))
+
+
+def stored_choices(server, attempt_id: int) -> dict[int, list[str]]:
+    import json
+
+    rows = server.sql("SELECT ai.position, r.choices FROM responses r JOIN attempt_items ai "
+                      "ON ai.id = r.attempt_item_id WHERE r.attempt_id = :a", a=attempt_id)
+    return {pos: (json.loads(c) if isinstance(c, str) else c) for pos, c in rows}
+
+
+def test_full_attempt_by_keyboard_with_reload(live_server, page, check_a11y):
+    email = live_server.create_user("trainee", name="Kira Keyboard")
+    log_in(page, live_server, email)
+    attempt_id = start_exam(page, live_server)
+    check_a11y(page, "exam item")
+    total = page.locator(".navigator li").count()
+    assert total == 7
+    for position in range(1, total + 1):
+        page.wait_for_url(re.compile(rf"/items/{position}$"))
+        if position == 3:  # a refresh in the middle keeps answers and place
+            page.reload()
+            assert page.locator('input[name="choice"]:checked').count() == 0
+            page.goto(f"{live_server.url}/attempts/{attempt_id}/items/2")
+            assert page.locator('input[name="choice"]:checked').count() >= 1
+            page.goto(f"{live_server.url}/attempts/{attempt_id}/items/3")
+        checkbox = page.locator('input[name="choice"]').first.get_attribute("type") == "checkbox"
+        tab_to(page, "el.name === 'choice'")
+        page.keyboard.press("Space")
+        if checkbox:
+            tab_to(page, "el.name === 'choice' && !el.checked")
+            page.keyboard.press("Space")
+        if position == 2:
+            tab_to(page, "el.name === 'flagged'")
+            page.keyboard.press("Space")
+        page.get_by_text("All answers saved").wait_for()
+        label = "Save and next" if position < total else "Save and review"
+        tab_to(page, f"el.textContent.trim() === '{label}'")
+        page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/review$"))
+    assert "7 of 7 questions answered" in page.content()
+    assert page.get_by_role("link", name="Question 2").is_visible()  # flagged
+    check_a11y(page, "review")
+    tab_to(page, "el.value === 'Submit the exam for scoring'")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/result$"))
+    assert page.locator("#outcome").inner_text().startswith(("Passed", "Not passed"))
+    check_a11y(page, "result")
+    assert len(stored_choices(live_server, attempt_id)) == 7
+    status = live_server.sql("SELECT status FROM attempts WHERE id = :a", a=attempt_id)[0][0]
+    assert status == "submitted"
+
+
+def test_answer_saved_after_network_returns(live_server, page):
+    email = live_server.create_user("trainee")
+    log_in(page, live_server, email)
+    attempt_id = start_exam(page, live_server)
+    page.context.set_offline(True)
+    option = page.locator('input[name="choice"]').first
+    option_id = option.get_attribute("value")
+    option.check()
+    page.get_by_text("Not saved: connection lost, retrying").wait_for()
+    assert stored_choices(live_server, attempt_id) == {}
+    page.context.set_offline(False)
+    page.get_by_text("All answers saved").wait_for(timeout=30000)
+    assert stored_choices(live_server, attempt_id) == {1: [option_id]}
+
+
+def test_time_running_out_scores_saved_answers(live_server, page):
+    live_server.flask("exams", "configure", ROLE, "--minutes", "1")
+    try:
+        email = live_server.create_user("trainee")
+        log_in(page, live_server, email)
+        attempt_id = start_exam(page, live_server)
+        option = page.locator('input[name="choice"]').first
+        option.check()
+        page.get_by_text("All answers saved").wait_for()
+        page.wait_for_url(re.compile(r"/result$"), timeout=100_000)
+        assert "Your result" in page.content()
+        row = live_server.sql("SELECT status, scored_items FROM attempts WHERE id = :a", a=attempt_id)[0]
+        assert row[0] in ("submitted", "expired")
+        assert row[1] == 6
+        assert len(stored_choices(live_server, attempt_id)) == 1
+    finally:
+        live_server.flask("exams", "configure", ROLE, "--minutes", "30")
