@@ -70,15 +70,13 @@ class RosterForm(FlaskForm):
 
 class UserSearchForm(FilterForm):
     q = StringField("Name or e-mail contains", validators=[Optional(), Length(max=254)])
-    role = SelectField(
-        "Account type", choices=[("", "Any")] + list(ROLE_LABELS.items()), validators=[Optional()]
-    )
+    role = SelectField("Account type", choices={"": "Any", **ROLE_LABELS}, validators=[Optional()])
     institution = SelectField("Institution", coerce=_int_or_none, validators=[Optional()])
     cohort = SelectField("Cohort", coerce=_int_or_none, validators=[Optional()])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Account type", choices=[(r, ROLE_LABELS[r]) for r in USER_ROLES])
+    role = SelectField("Account type", choices={r: ROLE_LABELS[r] for r in USER_ROLES})
 
 
 class UserCohortForm(FlaskForm):

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from examsite.accounts.models import User, normalize_email
 from examsite.accounts.services import AccountError, change_role, set_active
@@ -280,23 +281,29 @@ def remove_member(cohort_id: int, user_id: int):
 # --- users --------------------------------------------------------------------------------------
 
 
-def _cohort_choices(blank: str, include: Cohort | None = None) -> list[tuple]:
-    cohorts = [
-        c
-        for c in queries.all_cohorts()
-        if (c.archived_at is None and c.institution.archived_at is None) or c == include
+def _cohort_choices(blank: str, cohorts) -> list[SelectChoice]:
+    """Cohorts grouped by institution; an archived one is marked so."""
+    return [SelectChoice("", blank)] + [
+        SelectChoice(
+            str(c.id), c.name + (" (archived)" if c.archived_at else ""), optgroup=c.institution.name
+        )
+        for c in cohorts
     ]
-    return [("", blank)] + [(c.id, f"{c.name} ({c.institution.name})") for c in cohorts]
+
+
+def _open_cohorts(include: Cohort | None) -> list[Cohort]:
+    return [c for c in queries.all_cohorts() if not services.cohort_problem(c) or c == include]
 
 
 @bp.get("/users")
 @admin_required
 def users():
     form = UserSearchForm(formdata=request.args)
-    form.institution.choices = [("", "Any")] + [(i.id, i.name) for i in queries.institutions()]
-    form.cohort.choices = [("", "Any")] + [
-        (c.id, f"{c.name} ({c.institution.name})") for c in queries.all_cohorts()
+    form.institution.choices = [SelectChoice("", "Any")] + [
+        SelectChoice(str(i.id), i.name + (" (archived)" if i.archived_at else ""))
+        for i in queries.institutions()
     ]
+    form.cohort.choices = _cohort_choices("Any", queries.all_cohorts())
     form.validate()
     stmt = queries.user_search(
         form.q.data or "", form.role.data or None, form.institution.data, form.cohort.data
@@ -310,7 +317,7 @@ def users():
 def _user_page(user: User, status: int | None = None, **forms):
     forms.setdefault("role_form", _blank(RoleForm, role=user.role))
     forms.setdefault("cohort_form", _blank(UserCohortForm, cohort=user.cohort_id))
-    forms["cohort_form"].cohort.choices = _cohort_choices("No cohort", include=user.cohort)
+    forms["cohort_form"].cohort.choices = _cohort_choices("No cohort", _open_cohorts(user.cohort))
     accommodation = user.accommodation
     forms.setdefault(
         "accommodation_form",
@@ -373,7 +380,7 @@ def user_active(user_id: int, action: str):
 def user_cohort(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserCohortForm()
-    form.cohort.choices = _cohort_choices("No cohort", include=user.cohort)
+    form.cohort.choices = _cohort_choices("No cohort", _open_cohorts(user.cohort))
 
     def change():
         cohort = db.session.get(Cohort, form.cohort.data) if form.cohort.data else None
@@ -442,7 +449,9 @@ def revoke_certificate(certificate_id: int):
 @admin_required
 def audit():
     form = AuditFilterForm(formdata=request.args)
-    form.action.choices = [("", "Any action")] + [(a, a) for a in queries.audit_actions()]
+    form.action.choices = [SelectChoice("", "Any action")] + [
+        SelectChoice(a) for a in queries.audit_actions()
+    ]
     page = None
     if form.validate():
         stmt = queries.audit_search(

@@ -13,10 +13,10 @@ class PassRateFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    by = SelectField("Group by", choices=list(GROUPINGS.items()), default="role")
+    by = SelectField("Group by", choices=dict(GROUPINGS), default="role")
     start = DateField("From (UTC date)", validators=[Optional()], name="from")
     end = DateField("To (UTC date, not included)", validators=[Optional()], name="to")
-    attempts = SelectField("Attempts", choices=list(ATTEMPT_SCOPES.items()), default="all")
+    attempts = SelectField("Attempts", choices=dict(ATTEMPT_SCOPES), default="all")
 
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data <= self.start.data:
