@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,7 @@ class LoadResult:
     finished_users: int
     locust_exit: int
     log: Path
+    locust_cpu_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -159,6 +161,7 @@ def run(
     ]
     if not host.startswith("http://127.0.0.1:"):
         raise ValueError("the benchmark only targets 127.0.0.1")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("w") as out:
         completed = subprocess.run(
             command,
@@ -168,6 +171,8 @@ def run(
             stderr=subprocess.STDOUT,
             timeout=run_time + 120,
         )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    locust_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if not results.exists():
         raise RuntimeError(f"locust ({phase.mode}) wrote no results; see {log}")
     data = json.loads(results.read_text())
@@ -182,4 +187,5 @@ def run(
         finished_users=data["finished_users"],
         locust_exit=completed.returncode,
         log=log,
+        locust_cpu_seconds=locust_cpu,
     )

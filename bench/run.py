@@ -60,6 +60,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--out",
         help="markdown to write (default docs/benchmarks.md; quick runs bench-results/quick-BACKEND.md)",
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the workers during the exam day and saturation"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory and database")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -213,9 +216,17 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
         f"Exam day: {args.trainees} trainees start within {args.start_window:g} s, answer for "
         f"{args.duration:g} s, submit within {args.submit_window:g} s…"
     )
+    busy = other_load()
+    results["busy_before_exam"] = busy
+    if busy > 0.25:
+        scratch.notes.append(
+            f"Other processes were using {busy:.0%} of the machine just before the exam day: "
+            "the figures are pessimistic (see the CPU section)."
+        )
+        say(f"  ! the machine is busy ({busy:.0%} CPU used by other processes); figures will suffer")
     log = scratch.directory / "gunicorn.log"
     with Gunicorn("wsgi:app", scratch.env(), log) as server:
-        with CpuSampler(server) as cpu:
+        with profiled(args, server, "exam"), CpuSampler(server) as cpu:
             exam = loadrun.run(exam_phase, server.url, scratch.directory, tokens_path, args.role)
         results["exam"] = _load_dict(exam, cpu)
         say(_routes_line(exam))
@@ -232,7 +243,7 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
                 saturate=args.saturation_seconds,
                 seed=args.seed,
             )
-            with CpuSampler(server) as cpu:
+            with profiled(args, server, "saturation"), CpuSampler(server) as cpu:
                 saturation = loadrun.run(phase, server.url, scratch.directory, sat_path, args.role)
             results["saturation"] = _load_dict(saturation, cpu)
             say(_routes_line(saturation))
@@ -305,7 +316,39 @@ def run_floor(args, scratch, results: dict, exam_phase: loadrun.Phase) -> None:
     results["floor_verification"] = verify.check_floor(url, floor.TABLE_NAME, acks).__dict__
 
 
+class profiled:
+    """py-spy during one load when --profile; prints the summary and keeps it in bench-results/."""
+
+    def __init__(self, args, server: Gunicorn, name: str):
+        from bench.profile import PySpy
+
+        self.name = name
+        self.out = ROOT / "bench-results" / f"profile-{name}.txt"
+        self.spy = PySpy(server.process.pid if args.profile and server.process else None, self.out)
+
+    def __enter__(self):
+        self.out.parent.mkdir(exist_ok=True)
+        return self.spy.__enter__()
+
+    def __exit__(self, *exc) -> None:
+        self.spy.__exit__(*exc)
+        if self.spy.pid is not None and self.out.exists():
+            from bench.profile import summarize
+
+            text = summarize(self.out)
+            summary_path = self.out.with_name(f"profile-{self.name}-summary.txt")
+            summary_path.write_text(text + "\n")
+            say(f"  profile ({self.name}): {summary_path.relative_to(ROOT)}")
+            say("\n".join("    " + line for line in text.splitlines()[:45]))
+
+
 def _load_dict(load: loadrun.LoadResult, cpu: CpuSampler) -> dict:
+    usage = cpu.as_dict()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    usage["locust_cores_used"] = load.locust_cpu_seconds / cpu.elapsed if cpu.elapsed else 0.0
+    usage["other_cores_used"] = max(
+        0.0, usage["system_cpu_mean"] / 100 * cores - usage["server_cores_used"] - usage["locust_cores_used"]
+    )
     return {
         "users": load.users,
         "routes": {k: v.as_dict() for k, v in load.routes.items()},
@@ -316,7 +359,7 @@ def _load_dict(load: loadrun.LoadResult, cpu: CpuSampler) -> dict:
         "finished_users": load.finished_users,
         "plan": load.plan,
         "locust_exit": load.locust_exit,
-        "cpu": cpu.as_dict(),
+        "cpu": usage,
     }
 
 
@@ -327,6 +370,13 @@ def _routes_line(load: loadrun.LoadResult) -> str:
         for r in load.routes.values()
     ]
     return "\n".join("  " + p for p in parts) or "  (no requests)"
+
+
+def other_load(seconds: float = 3.0) -> float:
+    """Share of the machine's CPU in use before a load starts (other people's tests, say)."""
+    import psutil
+
+    return psutil.cpu_percent(interval=seconds) / 100
 
 
 def _log_errors(log: Path) -> list[str]:

@@ -203,8 +203,10 @@ def section(results: dict) -> str:
         cpu = (results.get(load) or {}).get("cpu")
         if cpu:
             out.append(
-                f"- {label}: machine {cpu['system_cpu_mean']:.0f}% mean / {cpu['system_cpu_max']:.0f}% "
-                f"max; gunicorn used {cpu['server_cores_used']:.2f} cores over {cpu['elapsed']:.0f} s."
+                f"- {label} ({cpu['elapsed']:.0f} s): machine {cpu['system_cpu_mean']:.0f}% mean, "
+                f"{cpu['system_cpu_max']:.0f}% max; cores used by gunicorn {cpu['server_cores_used']:.2f}, "
+                f"by locust {cpu.get('locust_cores_used', 0):.2f}, by other processes "
+                f"{cpu.get('other_cores_used', 0):.2f}."
             )
     verification = results.get("verification") or {}
     out += [

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from examsite.certificates.models import Certificate
-from examsite.certificates.services import find_certificate, public_view, status_of
+from examsite.certificates.services import (
+    CertificateError,
+    correct_name,
+    find_certificate,
+    public_view,
+    revoke,
+    status_of,
+)
 from examsite.extensions import db, limiter
+from examsite.security import admin_required
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
@@ -84,3 +92,55 @@ def verify(code: str):
     return render_template(
         "certificates/verify.html", certificate=certificate, view=public_view(certificate), searched=None
     )
+
+
+@bp.route("/certificates/<code>/revoke", methods=["GET", "POST"])
+@admin_required
+def revoke_certificate(code: str):
+    """Revoke with a reason; the record stays and verification shows it revoked."""
+    from examsite.certificates.forms import RevokeForm
+
+    certificate = find_certificate(code) or abort(404)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            revoke(certificate, form.reason.data, actor=current_user)
+        except CertificateError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"Certificate {certificate.code} is revoked.", "success")
+        return redirect(url_for("certificates.manage", code=certificate.code))
+    return render_template("certificates/manage.html", certificate=certificate, revoke_form=form,
+                           reissue_form=None, status=status_of(certificate))
+
+
+@bp.route("/certificates/<code>/reissue", methods=["GET", "POST"])
+@admin_required
+def reissue_certificate(code: str):
+    """Correct the holder's name: same code, the old name kept in the history."""
+    from examsite.certificates.forms import ReissueForm
+
+    certificate = find_certificate(code) or abort(404)
+    form = ReissueForm()
+    if form.validate_on_submit():
+        try:
+            correct_name(certificate, form.new_name.data, form.reason.data, actor=current_user)
+        except CertificateError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"Certificate {certificate.code} now reads {certificate.holder_name}.", "success")
+        return redirect(url_for("certificates.manage", code=certificate.code))
+    return redirect(url_for("certificates.manage", code=certificate.code))
+
+
+@bp.get("/certificates/<code>/manage")
+@admin_required
+def manage(code: str):
+    from examsite.certificates.forms import ReissueForm, RevokeForm
+
+    certificate = find_certificate(code) or abort(404)
+    return render_template("certificates/manage.html", certificate=certificate, revoke_form=RevokeForm(),
+                           reissue_form=ReissueForm(new_name=certificate.holder_name),
+                           status=status_of(certificate))

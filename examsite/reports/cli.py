@@ -53,17 +53,15 @@ def pass_rates_command(
     except ReportError as exc:
         raise click.BadParameter("; ".join(f"--{k} {v}" for k, v in exc.errors.items())) from exc
     rows = [row.as_dict() for row in pass_rate_rows(filters)]
-    if fmt == "xlsx":
-        if out == "-" and click.get_text_stream("stdout").isatty():
-            raise click.UsageError("an XLSX file is binary: give --out FILE")
-        with click.open_file(out, "wb") as stream:
+    if fmt == "xlsx" and out == "-" and click.get_binary_stream("stdout").isatty():
+        raise click.UsageError("an XLSX file is binary: give --out FILE")
+    with click.open_file(out, "wb") as stream:  # bytes, so CSV keeps its CRLF line ends everywhere
+        if fmt == "xlsx":
             stream.write(xlsx_bytes(COLUMNS, rows, sheet_title="Pass rates", about=report_notes(filters)))
-    else:
-        with click.open_file(out, "w", encoding="utf-8", newline="") as stream:
-            if fmt == "json":
-                stream.write(json_text({**filters.as_dict(), "rows": rows}))
-            else:
-                for line in csv_lines(COLUMNS, rows):
-                    stream.write(line)
+        elif fmt == "json":
+            stream.write(json_text({**filters.as_dict(), "rows": rows}).encode())
+        else:
+            for line in csv_lines(COLUMNS, rows):
+                stream.write(line.encode())
     if out != "-":
         click.echo(f"wrote {len(rows)} rows to {out}", err=True)
