@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from examsite.banks import interchange  # noqa: F401  (registers gift and qti21)
 from examsite.banks.export import EXPORTERS
 from examsite.banks.importer import BankImportError, import_banks, load_and_check
 from examsite.database import require_database

@@ -175,3 +175,35 @@ def test_blueprint_sets_exam_settings_unless_configured(app, runner, bank_copy):
     runner.invoke(args=["banks", "import", str(bank_copy)])
     with app.app_context():
         assert get_role("implementation-manager").exam.minutes == 45
+
+
+def test_gift_export(app, runner, bank_copy, tmp_path):
+    runner.invoke(args=["banks", "import", str(bank_copy)])
+    out = tmp_path / "gift"
+    result = runner.invoke(args=["banks", "export", "--format", "gift", "--out", str(out), "--category", "core"])
+    assert result.exit_code == 0, result.output
+    text = (out / "core.gift.txt").read_text()
+    assert text.startswith("$CATEGORY: examsite/core")
+    assert "::CORE-0001::[markdown]Which federal program primarily covers adults aged 65 and older? {" in text
+    block = text[text.index("::CORE-0001::"):text.index("}", text.index("::CORE-0001::"))]
+    assert "\t=Medicare" in block and "\t~Medicaid" in block
+    multiple = text[text.index("::CORE-0005::"):]
+    assert "~%50%Audit controls" in multiple and "~%-50%Workforce training" in multiple
+
+
+def test_qti21_export(app, runner, bank_copy, tmp_path):
+    from xml.etree import ElementTree as ET
+
+    runner.invoke(args=["banks", "import", str(bank_copy)])
+    out = tmp_path / "qti"
+    result = runner.invoke(args=["banks", "export", "--format", "qti21", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ns = {"q": "http://www.imsglobal.org/xsd/imsqti_v2p1", "c": "http://www.imsglobal.org/xsd/imscp_v1p1"}
+    manifest = ET.parse(out / "core" / "imsmanifest.xml").getroot()
+    hrefs = [r.get("href") for r in manifest.findall(".//c:resource", ns)]
+    assert "items/CORE-0005.xml" in hrefs
+    item = ET.parse(out / "core" / "items" / "CORE-0005.xml").getroot()
+    assert item.find("q:responseDeclaration", ns).get("cardinality") == "multiple"
+    assert [v.text for v in item.findall(".//q:correctResponse/q:value", ns)] == ["A", "C"]
+    assert item.find(".//q:choiceInteraction", ns).get("maxChoices") == "2"
+    assert len(item.findall(".//q:simpleChoice", ns)) == 4
