@@ -57,16 +57,25 @@ def export_gift(out: Path, category: str | None) -> list[Path]:
 def qti_item(external_id: str, version) -> ET.Element:
     ET.register_namespace("", QTI_NS)
     q = f"{{{QTI_NS}}}"
-    root = ET.Element(f"{q}assessmentItem", {"identifier": external_id, "title": external_id,
-                                              "adaptive": "false", "timeDependent": "false"})
-    declaration = ET.SubElement(root, f"{q}responseDeclaration", {
-        "identifier": "RESPONSE", "cardinality": "single" if version.type == "single" else "multiple",
-        "baseType": "identifier"})
+    root = ET.Element(
+        f"{q}assessmentItem",
+        {"identifier": external_id, "title": external_id, "adaptive": "false", "timeDependent": "false"},
+    )
+    declaration = ET.SubElement(
+        root,
+        f"{q}responseDeclaration",
+        {
+            "identifier": "RESPONSE",
+            "cardinality": "single" if version.type == "single" else "multiple",
+            "baseType": "identifier",
+        },
+    )
     correct = ET.SubElement(declaration, f"{q}correctResponse")
     for key in version.keys:
         ET.SubElement(correct, f"{q}value").text = key.upper()
-    outcome = ET.SubElement(root, f"{q}outcomeDeclaration", {"identifier": "SCORE", "cardinality": "single",
-                                                             "baseType": "float"})
+    outcome = ET.SubElement(
+        root, f"{q}outcomeDeclaration", {"identifier": "SCORE", "cardinality": "single", "baseType": "float"}
+    )
     ET.SubElement(ET.SubElement(outcome, f"{q}defaultValue"), f"{q}value").text = "0"
     body = ET.SubElement(root, f"{q}itemBody")
     if version.scenario_text:
@@ -74,16 +83,30 @@ def qti_item(external_id: str, version) -> ET.Element:
         ET.SubElement(case, f"{q}p").text = version.scenario_title
         for para in version.scenario_text.split("\n\n"):
             ET.SubElement(case, f"{q}p").text = " ".join(para.split())
-    interaction = ET.SubElement(body, f"{q}choiceInteraction", {
-        "responseIdentifier": "RESPONSE", "shuffle": "true",
-        "maxChoices": "1" if version.type == "single" else str(len(version.keys))})
+    interaction = ET.SubElement(
+        body,
+        f"{q}choiceInteraction",
+        {
+            "responseIdentifier": "RESPONSE",
+            "shuffle": "true",
+            "maxChoices": "1" if version.type == "single" else str(len(version.keys)),
+        },
+    )
     ET.SubElement(interaction, f"{q}prompt").text = " ".join(version.stem.split())
     for option in version.options:
-        ET.SubElement(interaction, f"{q}simpleChoice", {"identifier": option["id"].upper()}).text = option["text"]
-    ET.SubElement(root, f"{q}responseProcessing", {
-        "template": "http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"})
-    feedback = ET.SubElement(root, f"{q}modalFeedback", {"outcomeIdentifier": "FEEDBACK",
-                                                         "identifier": "RATIONALE", "showHide": "show"})
+        ET.SubElement(interaction, f"{q}simpleChoice", {"identifier": option["id"].upper()}).text = option[
+            "text"
+        ]
+    ET.SubElement(
+        root,
+        f"{q}responseProcessing",
+        {"template": "http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"},
+    )
+    feedback = ET.SubElement(
+        root,
+        f"{q}modalFeedback",
+        {"outcomeIdentifier": "FEEDBACK", "identifier": "RATIONALE", "showHide": "show"},
+    )
     feedback.text = " ".join(version.rationale.split())
     return root
 
@@ -108,8 +131,11 @@ def export_qti21(out: Path, category: str | None) -> list[Path]:
             tree = ET.ElementTree(qti_item(external_id, version))
             tree.write(folder / href, encoding="utf-8", xml_declaration=True)
             written.append(folder / href)
-            resource = ET.SubElement(resources, f"{c}resource", {
-                "identifier": f"RES-{external_id}", "type": "imsqti_item_xmlv2p1", "href": href})
+            resource = ET.SubElement(
+                resources,
+                f"{c}resource",
+                {"identifier": f"RES-{external_id}", "type": "imsqti_item_xmlv2p1", "href": href},
+            )
             ET.SubElement(resource, f"{c}file", {"href": href})
         ET.register_namespace("", CP_NS)
         ET.ElementTree(manifest).write(folder / "imsmanifest.xml", encoding="utf-8", xml_declaration=True)

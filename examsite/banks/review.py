@@ -16,9 +16,13 @@ from examsite.banks.loader import BankTree, ItemSpec
 
 def review_sheet(tree: BankTree, banks: set[str] | None = None, domains: set[str] | None = None) -> str:
     """Markdown with every selected item's case, stem and options, and no key or rationale."""
-    out = ["# Blind review sheet", "",
-           "Answer each item with the option letter(s) you judge correct, in a YAML file:",
-           "`ITEM-ID: [letter, ...]`. Add `ITEM-ID-note: text` where an item is flawed.", ""]
+    out = [
+        "# Blind review sheet",
+        "",
+        "Answer each item with the option letter(s) you judge correct, in a YAML file:",
+        "`ITEM-ID: [letter, ...]`. Add `ITEM-ID-note: text` where an item is flawed.",
+        "",
+    ]
     seen_cases: set[str] = set()
     for item in _selected(tree, banks, domains):
         if item.scenario_id and item.scenario_id not in seen_cases:
@@ -34,8 +38,13 @@ def review_sheet(tree: BankTree, banks: set[str] | None = None, domains: set[str
 
 
 def _selected(tree: BankTree, banks, domains) -> list[ItemSpec]:
-    return [i for i in tree.items if i.status in ("active", "pretest")
-            and (banks is None or i.bank in banks) and (domains is None or i.domain in domains)]
+    return [
+        i
+        for i in tree.items
+        if i.status in ("active", "pretest")
+        and (banks is None or i.bank in banks)
+        and (domains is None or i.domain in domains)
+    ]
 
 
 @dataclass
@@ -44,8 +53,10 @@ class Disagreement:
     answered: list[str]
 
     def __str__(self) -> str:
-        return (f"{self.item.file}:{self.item.line}: {self.item.external_id}: reviewer chose "
-                f"{','.join(self.answered) or '(nothing)'}, key is {','.join(self.item.keys)}")
+        return (
+            f"{self.item.file}:{self.item.line}: {self.item.external_id}: reviewer chose "
+            f"{','.join(self.answered) or '(nothing)'}, key is {','.join(self.item.keys)}"
+        )
 
 
 def check_answers(tree: BankTree, answers_path: Path) -> tuple[list[ItemSpec], list[Disagreement], list[str]]:

@@ -6,8 +6,9 @@ from wtforms.validators import DataRequired, Length
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField("Reason for revocation (shown on the verification page)",
-                           validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField(
+        "Reason for revocation (shown on the verification page)", validators=[DataRequired(), Length(max=500)]
+    )
     submit = SubmitField("Revoke certificate")
 
 

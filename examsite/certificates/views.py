@@ -111,8 +111,13 @@ def revoke_certificate(code: str):
             db.session.commit()
             flash(f"Certificate {certificate.code} is revoked.", "success")
         return redirect(url_for("certificates.manage", code=certificate.code))
-    return render_template("certificates/manage.html", certificate=certificate, revoke_form=form,
-                           reissue_form=None, status=status_of(certificate))
+    return render_template(
+        "certificates/manage.html",
+        certificate=certificate,
+        revoke_form=form,
+        reissue_form=None,
+        status=status_of(certificate),
+    )
 
 
 @bp.route("/certificates/<code>/reissue", methods=["GET", "POST"])
@@ -141,6 +146,10 @@ def manage(code: str):
     from examsite.certificates.forms import ReissueForm, RevokeForm
 
     certificate = find_certificate(code) or abort(404)
-    return render_template("certificates/manage.html", certificate=certificate, revoke_form=RevokeForm(),
-                           reissue_form=ReissueForm(new_name=certificate.holder_name),
-                           status=status_of(certificate))
+    return render_template(
+        "certificates/manage.html",
+        certificate=certificate,
+        revoke_form=RevokeForm(),
+        reissue_form=ReissueForm(new_name=certificate.holder_name),
+        status=status_of(certificate),
+    )

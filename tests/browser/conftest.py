@@ -21,8 +21,14 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "correct horse battery"
 
@@ -54,24 +60,44 @@ class LiveServer:
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "DATABASE_URL": database_url, "EXAMSITE_ENV": "development",
-                    "SECRET_KEY": "browser-tests", "EXAMSITE_INSTANCE_PATH": str(workdir / "instance"),
-                    "QUESTION_BANKS_PATH": str(ROOT / "tests" / "fixtures" / "banks" / "valid"),
-                    "PUBLIC_BASE_URL": self.url, "HOST": "127.0.0.1", "PORT": str(self.port),
-                    "WEB_CONCURRENCY": "2", "ACCESS_LOG": "/dev/null", "RATELIMIT_ENABLED": "0"}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "EXAMSITE_ENV": "development",
+            "SECRET_KEY": "browser-tests",
+            "EXAMSITE_INSTANCE_PATH": str(workdir / "instance"),
+            "QUESTION_BANKS_PATH": str(ROOT / "tests" / "fixtures" / "banks" / "valid"),
+            "PUBLIC_BASE_URL": self.url,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": "2",
+            "ACCESS_LOG": "/dev/null",
+            "RATELIMIT_ENABLED": "0",
+        }
         self.process = None
 
     def flask(self, *args: str, input: str | None = None) -> str:
-        result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                                env=self.env, input=input, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout
 
     def start(self) -> None:
         self.flask("setup")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-            env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.workdir / "gunicorn.log", "w"))
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.workdir / "gunicorn.log", "w"),
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -89,8 +115,17 @@ class LiveServer:
 
     def create_user(self, role: str = "trainee", name: str | None = None) -> str:
         email = f"{role}-{uuid.uuid4().hex[:8]}@example.org"
-        self.flask("users", "create", email, "--name", name or f"Browser {role.title()}", "--role", role,
-                   "--password-stdin", input=PASSWORD + "\n")
+        self.flask(
+            "users",
+            "create",
+            email,
+            "--name",
+            name or f"Browser {role.title()}",
+            "--role",
+            role,
+            "--password-stdin",
+            input=PASSWORD + "\n",
+        )
         return email
 
     def sql(self, statement: str, **params):
@@ -161,11 +196,14 @@ def check_a11y(axe):
     """Run axe-core (WCAG 2.1 A and AA rules) on the page; fail listing each violation."""
 
     def check(page, label: str = "") -> None:
-        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
-                                         "resultTypes": ["violations"]})
+        results = axe.run(
+            page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+        )
         violations = results.response.get("violations", [])
-        details = [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
-                   for v in violations]
+        details = [
+            f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+            for v in violations
+        ]
         assert not violations, f"axe violations on {label or page.url}:\n" + "\n".join(details)
 
     return check

@@ -28,8 +28,11 @@ def start_exam(page, server) -> int:
 def stored_choices(server, attempt_id: int) -> dict[int, list[str]]:
     import json
 
-    rows = server.sql("SELECT ai.position, r.choices FROM responses r JOIN attempt_items ai "
-                      "ON ai.id = r.attempt_item_id WHERE r.attempt_id = :a", a=attempt_id)
+    rows = server.sql(
+        "SELECT ai.position, r.choices FROM responses r JOIN attempt_items ai "
+        "ON ai.id = r.attempt_item_id WHERE r.attempt_id = :a",
+        a=attempt_id,
+    )
     return {pos: (json.loads(c) if isinstance(c, str) else c) for pos, c in rows}
 
 

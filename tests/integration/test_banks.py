@@ -180,14 +180,16 @@ def test_blueprint_sets_exam_settings_unless_configured(app, runner, bank_copy):
 def test_gift_export(app, runner, bank_copy, tmp_path):
     runner.invoke(args=["banks", "import", str(bank_copy)])
     out = tmp_path / "gift"
-    result = runner.invoke(args=["banks", "export", "--format", "gift", "--out", str(out), "--category", "core"])
+    result = runner.invoke(
+        args=["banks", "export", "--format", "gift", "--out", str(out), "--category", "core"]
+    )
     assert result.exit_code == 0, result.output
     text = (out / "core.gift.txt").read_text()
     assert text.startswith("$CATEGORY: examsite/core")
     assert "::CORE-0001::[markdown]Which federal program primarily covers adults aged 65 and older? {" in text
-    block = text[text.index("::CORE-0001::"):text.index("}", text.index("::CORE-0001::"))]
+    block = text[text.index("::CORE-0001::") : text.index("}", text.index("::CORE-0001::"))]
     assert "\t=Medicare" in block and "\t~Medicaid" in block
-    multiple = text[text.index("::CORE-0005::"):]
+    multiple = text[text.index("::CORE-0005::") :]
     assert "~%50%Audit controls" in multiple and "~%-50%Workforce training" in multiple
 
 

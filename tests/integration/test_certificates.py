@@ -18,12 +18,18 @@ def take(app, session, correct: bool):
 
     attempt = session.api("POST", "/api/v1/attempts", json={"role": ROLE}).get_json()
     with app.app_context():
-        rows = {r.id: r.item_version for r in db.session.scalars(
-            select(AttemptItem).where(AttemptItem.attempt_id == attempt["id"]))}
+        rows = {
+            r.id: r.item_version
+            for r in db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt["id"]))
+        }
     for item in attempt["items"]:
         version = rows[item["id"]]
-        choices = version.keys if correct else [o["id"] for o in version.options if o["id"] not in version.keys][:1]
-        session.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}", json={"choices": choices})
+        choices = (
+            version.keys if correct else [o["id"] for o in version.options if o["id"] not in version.keys][:1]
+        )
+        session.api(
+            "PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}", json={"choices": choices}
+        )
     return session.api("POST", f"/api/v1/attempts/{attempt['id']}/submit").get_json()
 
 
@@ -117,8 +123,9 @@ def test_only_admins_revoke_or_reissue_in_the_browser(app, passed, make_user, lo
 def test_reissue_after_name_correction_keeps_code_and_history(app, passed, make_user, login):
     _, code = passed
     admin = login(make_user("admin"))
-    response = admin.form(f"/certificates/{code}/reissue", {"new_name": "Zoë Nguyễn-Smith",
-                                                             "reason": "Legal name change"})
+    response = admin.form(
+        f"/certificates/{code}/reissue", {"new_name": "Zoë Nguyễn-Smith", "reason": "Legal name change"}
+    )
     assert response.status_code == 302
     data = admin.client.get(f"/api/v1/certificates/{code}").get_json()
     assert data["holder"] == "Zoë Nguyễn-Smith"
@@ -138,8 +145,13 @@ def test_pdf_text_and_qr(app, passed):
     assert response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
     text = reader.pages[0].extract_text()
-    for expected in ("Zoë Nguyễn", "Implementation manager", code, "23 November 2026",
-                     f"https://exams.example.test/verify/{code}"):
+    for expected in (
+        "Zoë Nguyễn",
+        "Implementation manager",
+        code,
+        "23 November 2026",
+        f"https://exams.example.test/verify/{code}",
+    ):
         assert expected in text
     import zxingcpp
     from PIL import Image

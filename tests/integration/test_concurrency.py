@@ -32,11 +32,16 @@ def passing_attempt(app, session):
 
     attempt = session.api("POST", "/api/v1/attempts", json={"role": ROLE}).get_json()
     with app.app_context():
-        keys = {r.id: r.item_version.keys for r in db.session.scalars(
-            select(AttemptItem).where(AttemptItem.attempt_id == attempt["id"]))}
+        keys = {
+            r.id: r.item_version.keys
+            for r in db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt["id"]))
+        }
     for item in attempt["items"]:
-        session.api("PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
-                    json={"choices": keys[item["id"]]})
+        session.api(
+            "PUT",
+            f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
+            json={"choices": keys[item["id"]]},
+        )
     return attempt
 
 
@@ -47,8 +52,9 @@ def test_concurrent_submits_score_once_and_issue_one_certificate(app, banks, mak
     session = login(user)
     attempt = passing_attempt(app, session)
     clients = [login(user) for _ in range(4)]
-    results = run_together([
-        (lambda c=c: c.api("POST", f"/api/v1/attempts/{attempt['id']}/submit")) for c in clients])
+    results = run_together(
+        [(lambda c=c: c.api("POST", f"/api/v1/attempts/{attempt['id']}/submit")) for c in clients]
+    )
     assert [r.status_code for r in results] == [200] * 4
     bodies = [r.get_json() for r in results]
     assert all(b == bodies[0] for b in bodies)
@@ -62,8 +68,9 @@ def test_concurrent_starts_make_one_open_attempt(app, banks, make_user, login):
 
     user = make_user("trainee")
     clients = [login(user) for _ in range(4)]
-    results = run_together([
-        (lambda c=c: c.api("POST", "/api/v1/attempts", json={"role": ROLE})) for c in clients])
+    results = run_together(
+        [(lambda c=c: c.api("POST", "/api/v1/attempts", json={"role": ROLE})) for c in clients]
+    )
     assert sorted(r.status_code for r in results).count(201) == 1
     assert {r.get_json()["id"] for r in results} == {results[0].get_json()["id"]}
     with app.app_context():
@@ -80,8 +87,12 @@ def test_two_tabs_saving_the_same_item_leave_one_response(app, banks, make_user,
     options = [o["id"] for o in item["options"]]
     url = f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}"
     for _ in range(3):
-        results = run_together([(lambda t=t, o=o: t.api("PUT", url, json={"choices": [o]}))
-                                for t, o in zip(tabs, options[:2], strict=True)])
+        results = run_together(
+            [
+                (lambda t=t, o=o: t.api("PUT", url, json={"choices": [o]}))
+                for t, o in zip(tabs, options[:2], strict=True)
+            ]
+        )
         assert [r.status_code for r in results] == [200, 200]
     with app.app_context():
         rows = db.session.scalars(select(Response)).all()
@@ -103,7 +114,17 @@ def test_database_refuses_a_second_open_attempt(app, banks, make_user):
         role = get_role(ROLE)
         now = utcnow()
         for _ in range(2):
-            db.session.add(Attempt(user_id=user.id, role_id=role.id, status="in_progress", started_at=now,
-                                   deadline=now, grace_seconds=0, minutes=1, passing_percent=70))
+            db.session.add(
+                Attempt(
+                    user_id=user.id,
+                    role_id=role.id,
+                    status="in_progress",
+                    started_at=now,
+                    deadline=now,
+                    grace_seconds=0,
+                    minutes=1,
+                    passing_percent=70,
+                )
+            )
         with pytest.raises(IntegrityError):
             db.session.commit()

@@ -34,19 +34,30 @@ def when(*parts) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
 
-def add_attempt(user_id, role_slug, score, passed, closed_at, *, sequence=1, status="submitted",
-                passing=70, cohort=None):
+def add_attempt(
+    user_id, role_slug, score, passed, closed_at, *, sequence=1, status="submitted", passing=70, cohort=None
+):
     from examsite.catalog.models import Role
     from examsite.delivery.models import Attempt
 
     role = db.session.scalar(select(Role).where(Role.slug == role_slug))
     start = (closed_at or when(2026, 5, 1)) - timedelta(hours=1)
     attempt = Attempt(
-        user_id=user_id, role_id=role.id, status=status, started_at=start, deadline=start + timedelta(hours=3),
-        grace_seconds=60, minutes=180, time_multiplier=Decimal("1"), passing_percent=Decimal(passing),
-        institution_id=cohort.institution_id if cohort else None, cohort_id=cohort.id if cohort else None,
-        sequence=sequence, closed_at=closed_at,
-        score_percent=None if score is None else Decimal(str(score)), passed=passed,
+        user_id=user_id,
+        role_id=role.id,
+        status=status,
+        started_at=start,
+        deadline=start + timedelta(hours=3),
+        grace_seconds=60,
+        minutes=180,
+        time_multiplier=Decimal("1"),
+        passing_percent=Decimal(passing),
+        institution_id=cohort.institution_id if cohort else None,
+        cohort_id=cohort.id if cohort else None,
+        sequence=sequence,
+        closed_at=closed_at,
+        score_percent=None if score is None else Decimal(str(score)),
+        passed=passed,
     )
     db.session.add(attempt)
     db.session.flush()
@@ -99,8 +110,16 @@ def by_group(data) -> dict:
 
 
 def figures(row) -> tuple:
-    return (row["attempts"], row["candidates"], row["passed"], row["pass_rate"], row["mean_score"],
-            row["sd_score"], row["passing_percent_min"], row["passing_percent_max"])
+    return (
+        row["attempts"],
+        row["candidates"],
+        row["passed"],
+        row["pass_rate"],
+        row["mean_score"],
+        row["sd_score"],
+        row["passing_percent_min"],
+        row["passing_percent_max"],
+    )
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -151,8 +170,11 @@ def test_datetimes_with_an_offset_are_converted_to_utc(program, admin):
 def test_by_month_in_utc(program, admin):
     rows = report(admin, by="month")["rows"]
     assert [(r["group"], r["attempts"], r["candidates"], r["passed"], r["mean_score"]) for r in rows] == [
-        ("2026-01", 2, 2, 1, 75.0), ("2026-02", 2, 2, 1, 60.0), ("2026-03", 1, 1, 1, 75.0),
-        ("2026-04", 1, 1, 1, 80.0)]
+        ("2026-01", 2, 2, 1, 75.0),
+        ("2026-02", 2, 2, 1, 60.0),
+        ("2026-03", 1, 1, 1, 75.0),
+        ("2026-04", 1, 1, 1, 80.0),
+    ]
 
 
 @pytest.mark.postgres_only
@@ -166,8 +188,12 @@ def test_month_grouping_ignores_the_session_time_zone(program, app):
             pytest.skip("PostgreSQL sessions have a time zone; SQLite stores UTC text")
         db.session.execute(text("SET TIME ZONE 'Pacific/Kiritimati'"))  # UTC+14
         rows = pass_rate_rows(make_filters(by="month"))
-        assert [(r.group, r.attempts) for r in rows] == [("2026-01", 2), ("2026-02", 2), ("2026-03", 1),
-                                                         ("2026-04", 1)]
+        assert [(r.group, r.attempts) for r in rows] == [
+            ("2026-01", 2),
+            ("2026-02", 2),
+            ("2026-03", 1),
+            ("2026-04", 1),
+        ]
 
 
 def test_by_cohort_lists_empty_cohorts_and_no_cohort_last(program, admin):
@@ -200,8 +226,17 @@ def test_by_exam_form_and_year(program, app, admin):
         add_attempt(program["d"].id, "trainer", 40, False, when(2025, 12, 31, 23, 59, 59))
         db.session.commit()
     rows = report(admin, by="role-year")["rows"]
-    assert [(r["group_key"], r["candidates"], r["pass_rate"], r["passing_percent_min"], r["mean_score"],
-             r["sd_score"]) for r in rows] == [
+    assert [
+        (
+            r["group_key"],
+            r["candidates"],
+            r["pass_rate"],
+            r["passing_percent_min"],
+            r["mean_score"],
+            r["sd_score"],
+        )
+        for r in rows
+    ] == [
         ("implementation-manager/2026/70", 1, 100.0, 70.0, 70.0, None),
         ("implementation-manager/2026/75", 1, 100.0, 75.0, 75.0, None),
         ("trainer/2025/70", 1, 0.0, 70.0, 40.0, None),
@@ -300,15 +335,31 @@ def test_exports_neutralise_formulas(app, admin, make_user):
     assert "\n=" not in body and ",=" not in body
     body = admin.client.get("/reports/pass-rates.csv?by=institution").get_data(as_text=True)
     assert csv_rows(body)[0]["group"] == "'@SUM(1+1)"
-    sheet = load_workbook(io.BytesIO(admin.client.get("/reports/pass-rates.xlsx?by=cohort").data))["Pass rates"]
+    sheet = load_workbook(io.BytesIO(admin.client.get("/reports/pass-rates.xlsx?by=cohort").data))[
+        "Pass rates"
+    ]
     assert sheet["A2"].value == "'" + label and sheet["A2"].data_type == "s"
     # JSON is not a spreadsheet: the name comes back exactly as it is.
     assert report(admin, by="cohort")["rows"][0]["group"] == label
 
 
 def test_cli_json_csv_and_xlsx(program, runner, tmp_path):
-    result = runner.invoke(args=["reports", "pass-rates", "--by", "role", "--attempts", "first",
-                                 "--from", "2026-01-01", "--to", "2027-01-01", "--format", "json"])
+    result = runner.invoke(
+        args=[
+            "reports",
+            "pass-rates",
+            "--by",
+            "role",
+            "--attempts",
+            "first",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2027-01-01",
+            "--format",
+            "json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["from"] == "2026-01-01T00:00:00+00:00" and data["attempts"] == "first"
@@ -319,19 +370,26 @@ def test_cli_json_csv_and_xlsx(program, runner, tmp_path):
     result = runner.invoke(args=["reports", "pass-rates", "--by", "month", "--out", str(out)])
     assert result.exit_code == 0, result.output
     rows = csv_rows(out.read_text(encoding="utf-8"))
-    assert [(r["group"], r["attempts"]) for r in rows] == [("2026-01", "2"), ("2026-02", "2"), ("2026-03", "1"),
-                                                           ("2026-04", "1")]
+    assert [(r["group"], r["attempts"]) for r in rows] == [
+        ("2026-01", "2"),
+        ("2026-02", "2"),
+        ("2026-03", "1"),
+        ("2026-04", "1"),
+    ]
 
     out = tmp_path / "cohort.xlsx"
-    result = runner.invoke(args=["reports", "pass-rates", "--by", "cohort", "--format", "xlsx", "--out", str(out)])
+    result = runner.invoke(
+        args=["reports", "pass-rates", "--by", "cohort", "--format", "xlsx", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     sheet = load_workbook(out)["Pass rates"]
     spring = [c.value for c in sheet[3]]
     assert spring[0] == "Spring (Northern College)" and spring[2:5] == [4, 2, 3]
 
 
-@pytest.mark.parametrize("args", [["--by", "planet"], ["--from", "yesterday"], ["--from", "2026-02-01", "--to",
-                                                                                 "2026-01-01"]])
+@pytest.mark.parametrize(
+    "args", [["--by", "planet"], ["--from", "yesterday"], ["--from", "2026-02-01", "--to", "2026-01-01"]]
+)
 def test_cli_refuses_bad_parameters(app, runner, args):
     result = runner.invoke(args=["reports", "pass-rates", *args])
     assert result.exit_code == 2
@@ -364,8 +422,14 @@ def test_chart_svg_draws_the_passing_line(program, app):
 
     with app.app_context():
         distribution = score_distribution(make_filters())
-    assert [(b.low, b.count) for b in distribution.bins if b.count] == [(50, 1), (60, 1), (70, 1), (75, 1),
-                                                                        (80, 1), (90, 1)]
+    assert [(b.low, b.count) for b in distribution.bins if b.count] == [
+        (50, 1),
+        (60, 1),
+        (70, 1),
+        (75, 1),
+        (80, 1),
+        (90, 1),
+    ]
     assert distribution.passing_percents == [70.0, 75.0]
     chart = charts.score_histogram(distribution)
     svg = base64.b64decode(chart.src.split(",", 1)[1]).decode()
@@ -388,10 +452,15 @@ def test_page_explains_bad_filters(app, admin):
 # --- the API and access -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"by": "planet"}, "by"), ({"attempts": "second"}, "attempts"), ({"from": "31/01/2026"}, "from"),
-    ({"from": "2026-02-01", "to": "2026-02-01"}, "to"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"by": "planet"}, "by"),
+        ({"attempts": "second"}, "attempts"),
+        ({"from": "31/01/2026"}, "from"),
+        ({"from": "2026-02-01", "to": "2026-02-01"}, "to"),
+    ],
+)
 def test_api_refuses_bad_parameters(app, admin, params, field):
     response = admin.client.get("/api/v1/reports/pass-rates", query_string=params)
     assert response.status_code == 422
@@ -431,8 +500,9 @@ def test_api_works_with_a_bearer_token(program, app, client, make_user):
         admin_token = issue_token(db.session.get(User, admin_user.id))
         trainee_token = issue_token(db.session.get(User, trainee.id))
         db.session.commit()
-    response = client.get("/api/v1/reports/pass-rates?by=month",
-                          headers={"Authorization": f"Bearer {admin_token}"})
+    response = client.get(
+        "/api/v1/reports/pass-rates?by=month", headers={"Authorization": f"Bearer {admin_token}"}
+    )
     assert response.status_code == 200 and len(response.get_json()["rows"]) == 4
     response = client.get("/api/v1/reports/pass-rates", headers={"Authorization": f"Bearer {trainee_token}"})
     assert response.status_code == 403

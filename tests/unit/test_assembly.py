@@ -47,7 +47,7 @@ def test_quotas_met_and_sets_contiguous():
         for unit in units:
             if unit.scenario and unit.version_ids[0] in ids:
                 start = ids.index(unit.version_ids[0])
-                assert tuple(ids[start:start + unit.size]) == unit.version_ids
+                assert tuple(ids[start : start + unit.size]) == unit.version_ids
 
 
 def test_seen_items_avoided_when_pool_allows():
@@ -94,8 +94,11 @@ def test_choose_sizes_needs_dynamic_programming():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(st.sampled_from("abcd"), st.integers(0, 15), min_size=1),
-       st.lists(st.integers(2, 4), max_size=4), st.integers(0, 2**32))
+@given(
+    st.dictionaries(st.sampled_from("abcd"), st.integers(0, 15), min_size=1),
+    st.lists(st.integers(2, 4), max_size=4),
+    st.integers(0, 2**32),
+)
 def test_assembly_meets_quotas_whenever_feasible(singles, set_sizes, seed):
     sets = {"a": set_sizes}
     pool = make_pool(singles, sets)

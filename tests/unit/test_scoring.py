@@ -77,8 +77,16 @@ def test_order_never_changes_the_score(items, rnd, passing):
 def test_relabelling_options_never_changes_the_score(items, perm):
     """Shuffling option order is a relabelling of ids applied to keys and choices alike."""
     mapping = dict(zip("abcdef", perm, strict=True))
-    relabelled = [ScoredResponse(i.domain_code, i.domain_name, frozenset(mapping[k] for k in i.keys),
-                                 frozenset(mapping[c] for c in i.choices), i.is_pretest) for i in items]
+    relabelled = [
+        ScoredResponse(
+            i.domain_code,
+            i.domain_name,
+            frozenset(mapping[k] for k in i.keys),
+            frozenset(mapping[c] for c in i.choices),
+            i.is_pretest,
+        )
+        for i in items
+    ]
     assert score(items, Decimal("70")) == score(relabelled, Decimal("70"))
 
 

@@ -1,0 +1,65 @@
+"""Instructors' pages: access, item statistics after attempts, integrity events for review."""
+
+from __future__ import annotations
+
+import pytest
+
+ROLE = "implementation-manager"
+
+
+@pytest.mark.parametrize("path", ["/instructor/", f"/instructor/roles/{ROLE}/items", "/instructor/integrity"])
+def test_instructor_pages_access(client, login, make_user, banks, path):
+    assert client.get(path).status_code == 302
+    assert login(make_user("trainee")).client.get(path).status_code == 403
+    assert login(make_user("instructor")).client.get(path).status_code == 200
+    assert login(make_user("admin")).client.get(path).status_code == 200
+
+
+def test_integrity_events_recorded_and_listed(login, make_user, banks):
+    trainee = login(make_user("trainee", name="Tab Switcher"))
+    attempt = trainee.api("POST", "/api/v1/attempts", json={"role": ROLE}).get_json()
+    for kind in ("tab_hidden", "tab_hidden", "copy"):
+        assert (
+            trainee.api("POST", f"/api/v1/attempts/{attempt['id']}/events", json={"kind": kind}).status_code
+            == 201
+        )
+    assert (
+        trainee.api("POST", f"/api/v1/attempts/{attempt['id']}/events", json={"kind": "x"}).status_code == 422
+    )
+    # a second device (another browser) opening the attempt is recorded too
+    other = login(trainee.user)
+    trainee.client.get(f"/attempts/{attempt['id']}/items/1")
+    other.client.get(f"/attempts/{attempt['id']}/items/1")
+    instructor = login(make_user("instructor"))
+    listing = instructor.client.get("/instructor/integrity").get_data(as_text=True)
+    assert "Tab Switcher" in listing
+    assert "tab hidden: 2" in listing and "copy: 1" in listing and "second device: 1" in listing
+    detail = instructor.client.get(f"/instructor/attempts/{attempt['id']}/events").get_data(as_text=True)
+    assert detail.count("tab hidden") == 2
+
+
+def test_item_statistics_after_attempts(app, login, make_user, banks):
+    from sqlalchemy import select
+
+    from examsite.delivery.models import AttemptItem
+    from examsite.extensions import db
+
+    for correct in (True, False, True):
+        trainee = login(make_user("trainee"))
+        attempt = trainee.api("POST", "/api/v1/attempts", json={"role": ROLE}).get_json()
+        with app.app_context():
+            keys = {
+                r.id: r.item_version.keys
+                for r in db.session.scalars(
+                    select(AttemptItem).where(AttemptItem.attempt_id == attempt["id"])
+                )
+            }
+        for item in attempt["items"]:
+            choices = keys[item["id"]] if correct else []
+            trainee.api(
+                "PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}", json={"choices": choices}
+            )
+        trainee.api("POST", f"/api/v1/attempts/{attempt['id']}/submit")
+    page = login(make_user("instructor")).client.get(f"/instructor/roles/{ROLE}/items").get_data(as_text=True)
+    assert "Closed attempts</dt><dd>3" in page
+    assert "too few responses" in page
