@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.live import PASSWORD, LiveServer, scratch_postgres  # noqa: F401
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,7 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-PASSWORD = "correct horse battery"
 
 
 def pytest_collection_modifyitems(items):
@@ -48,100 +41,10 @@ def chromium_path():
     return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    def __init__(self, database_url: str, workdir: Path):
-        self.database_url = database_url
-        self.workdir = workdir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "EXAMSITE_ENV": "development",
-            "SECRET_KEY": "browser-tests",
-            "EXAMSITE_INSTANCE_PATH": str(workdir / "instance"),
-            "QUESTION_BANKS_PATH": str(ROOT / "tests" / "fixtures" / "banks" / "valid"),
-            "PUBLIC_BASE_URL": self.url,
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": "2",
-            "ACCESS_LOG": "/dev/null",
-            "RATELIMIT_ENABLED": "0",
-        }
-        self.process = None
-
-    def flask(self, *args: str, input: str | None = None) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-            cwd=ROOT,
-            env=self.env,
-            input=input,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout
-
-    def start(self) -> None:
-        self.flask("setup")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.workdir / "gunicorn.log", "w"),
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start: " + (self.workdir / "gunicorn.log").read_text()[-2000:])
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-
-    def create_user(self, role: str = "trainee", name: str | None = None) -> str:
-        email = f"{role}-{uuid.uuid4().hex[:8]}@example.org"
-        self.flask(
-            "users",
-            "create",
-            email,
-            "--name",
-            name or f"Browser {role.title()}",
-            "--role",
-            role,
-            "--password-stdin",
-            input=PASSWORD + "\n",
-        )
-        return email
-
-    def sql(self, statement: str, **params):
-        engine = create_engine(self.database_url)
-        try:
-            with engine.begin() as conn:
-                result = conn.execute(text(statement), params)
-                return result.fetchall() if result.returns_rows else None
-        finally:
-            engine.dispose()
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def live_server(request, tmp_path_factory, chromium_path):
     workdir = tmp_path_factory.mktemp(f"live-{request.param}")
-    admin = None
+    drop = None
     if request.param == "sqlite":
         url = f"sqlite:///{workdir / 'browser.sqlite3'}"
     else:
@@ -150,19 +53,13 @@ def live_server(request, tmp_path_factory, chromium_path):
             if os.environ.get("REQUIRE_POSTGRES") == "1":
                 pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
             pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
-        name = f"examsite_browser_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.rsplit("/", 1)[0] + "/" + name
+        url, drop = scratch_postgres(base)
     server = LiveServer(url, workdir)
     server.start()
     yield server
     server.stop()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-        admin.dispose()
+    if drop is not None:
+        drop()
 
 
 @pytest.fixture(scope="session")
