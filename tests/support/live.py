@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -68,7 +69,7 @@ class LiveServer:
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=open(self.workdir / "gunicorn.log", "w"),
+            stderr=self.log_file(),
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -82,6 +83,10 @@ class LiveServer:
             "gunicorn did not start: " + (self.workdir / f"gunicorn-{self.port}.log").read_text()[-2000:]
         )
 
+    def log_file(self):
+        """gunicorn's stderr, kept open for the server's life (one file per port)."""
+        return open(self.workdir / f"gunicorn-{self.port}.log", "a")  # noqa: SIM115
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -92,10 +97,8 @@ class LiveServer:
         master = psutil.Process(self.process.pid)
         victims = [*master.children(recursive=True), master]
         for proc in victims:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.process.wait(timeout=10)
         psutil.wait_procs(victims, timeout=10)
 
