@@ -361,7 +361,7 @@ def _check_rows(institution: Institution, rows: list[RosterRow], report: RosterR
             continue
         user, cohort = users.get(row.email), cohorts[row.cohort.lower()]
         if user is None:
-            row.outcome, row.reason = "create", "New trainee account; give them the one-time password."
+            row.outcome, row.reason = "create", "No account yet: a trainee account with a one-time password."
         elif user.cohort_id == cohort.id:
             row.outcome, row.reason = "unchanged", "Already in this cohort."
         else:
