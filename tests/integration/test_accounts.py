@@ -287,3 +287,29 @@ def test_cli_reports_unreachable_database_in_one_line(tmp_path):
     assert "cannot reach the database" in result.output
     assert "Traceback" not in result.output
     del CliRunner
+
+
+def test_healthz_reports_database_down(tmp_path):
+    from config import TestConfig
+    from examsite import create_app
+
+    app = create_app(TestConfig, overrides={
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        "SIGNING_KEY_PATH": str(tmp_path / "k.pem")})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unavailable"
+
+
+def test_unexpected_error_gives_friendly_500(app, client, monkeypatch):
+    from examsite.catalog import views
+
+    def boom():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "roles_by_category", boom)
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    api = client.get("/api/v1/roles", headers={"Accept": "application/json"})
+    assert api.status_code == 200  # the API route does not use the patched view helper
