@@ -107,6 +107,8 @@ def issue_token(user: User, actor=None) -> str:
 def change_role(user: User, role: str, actor) -> None:
     if role not in USER_ROLES:
         raise AccountError(f"unknown role {role!r}")
+    if actor is not None and user.id == actor.id and role != user.role:
+        raise AccountError("you cannot change your own role; ask another administrator")
     if user.role != role:
         record("user.role", user, actor=actor, old=user.role, new=role)
         user.role = role

@@ -41,6 +41,15 @@ class ProgramError(ValueError):
     pass
 
 
+#: one-time passwords are read off a screen or a slip of paper: no 0/O, 1/l/I look-alikes
+_READABLE = "ABCDEFGHJKMNPQRSTVWXYZabcdefghjkmnpqrstvwxyz23456789"
+
+
+def one_time_password() -> str:
+    """16 characters from 52: about 91 bits, plenty for a password changed at first login."""
+    return "".join(secrets.choice(_READABLE) for _ in range(16))
+
+
 def _clean_name(name: str | None, what: str) -> str:
     name = " ".join((name or "").split())
     if not name:
@@ -221,7 +230,7 @@ def clear_accommodation(user: User, actor) -> bool:
 
 def issue_one_time_password(user: User, actor) -> str:
     """A fresh password for someone who cannot log in; shown once, changed at first login."""
-    password = secrets.token_urlsafe(12)
+    password = one_time_password()
     user.set_password(password)
     user.must_change_password = True
     record("user.one_time_password", user, actor=actor)
@@ -399,7 +408,7 @@ def _apply_rows(institution: Institution, report: RosterReport, actor) -> None:
     for row in report.accepted:
         cohort = cohorts[row.cohort.lower()]
         if row.outcome == "create":
-            row.one_time_password = secrets.token_urlsafe(12)
+            row.one_time_password = one_time_password()
             user = create_user(
                 row.email, row.name, row.one_time_password, role="trainee", actor=actor, check_password=False
             )

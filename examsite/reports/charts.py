@@ -64,13 +64,15 @@ def pass_rate_chart(rows: Sequence[PassRateRow], grouping_label: str) -> Chart |
         rates = [r.pass_rate for r in shown][::-1]
         bars = axes.barh(labels, rates, color=BRAND)
         for bar, row in zip(bars, shown[::-1], strict=True):
+            # Labels sit right of the bar, in the margin past 100%, so they never cover a bar.
             axes.text(
-                min(bar.get_width() + 1, 78),
+                bar.get_width() + 1,
                 bar.get_y() + bar.get_height() / 2,
                 f"{row.pass_rate:g}% of {row.attempts}",
                 va="center",
             )
-        axes.set_xlim(0, 100)
+        axes.set_xlim(0, 122)
+        axes.set_xticks(range(0, 101, 20))
         axes.set_xlabel("Pass rate (% of attempts passed)")
         axes.set_title(f"Pass rate by {grouping_label.lower()}")
         axes.spines[["top", "right"]].set_visible(False)
@@ -104,9 +106,18 @@ def score_histogram(distribution: Distribution) -> Chart | None:
             edgecolor="white",
         )
         top = max(b.count for b in bins)
-        for percent in distribution.passing_percents:
+        axes.set_ylim(0, top * 1.3 + 1)  # head room for the passing-standard labels
+        for n, percent in enumerate(distribution.passing_percents):
             axes.axvline(percent, color=PASSING, linestyle="--", linewidth=2)
-            axes.text(percent + 0.8, top * 0.95, f"passing standard {percent:g}%", color=PASSING, va="top")
+            axes.text(
+                percent - 0.8,
+                top * (1.25 - 0.12 * n) + 1,
+                f"passing standard {percent:g}%",
+                color=PASSING,
+                va="top",
+                ha="right",
+                backgroundcolor="white",
+            )
         axes.set_xlim(0, 100)
         axes.set_xlabel("Score (%)")
         axes.set_ylabel("Attempts")

@@ -36,21 +36,37 @@ def _cell_text(value) -> str:
     return str(neutralise(value))
 
 
-def csv_lines(columns: Sequence[Column], rows: Iterable[Mapping]) -> Iterator[str]:
-    """The CSV one line at a time (header first), so a response can stream it in flat memory."""
+def csv_stream(header: Sequence[str], rows: Iterable[Sequence], rows_per_chunk: int = 500) -> Iterator[str]:
+    """CSV text in chunks: the header at once, then every `rows_per_chunk` rows.
+
+    Only one chunk is ever held, so a response or file can stream any number of rows in flat memory.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
-    def line(values) -> str:
-        writer.writerow(values)
+    def drain() -> str:
         text = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
         return text
 
-    yield line([key for key, _ in columns])
+    writer.writerow([_cell_text(name) for name in header])
+    yield drain()
+    pending = 0
     for row in rows:
-        yield line([_cell_text(row.get(key)) for key, _ in columns])
+        writer.writerow([_cell_text(value) for value in row])
+        pending += 1
+        if pending == rows_per_chunk:
+            yield drain()
+            pending = 0
+    if pending:
+        yield drain()
+
+
+def csv_lines(columns: Sequence[Column], rows: Iterable[Mapping]) -> Iterator[str]:
+    """Rows given as mappings, in the order and with the header keys of `columns`."""
+    keys = [key for key, _ in columns]
+    return csv_stream(keys, ([row.get(key) for key in keys] for row in rows))
 
 
 def xlsx_bytes(

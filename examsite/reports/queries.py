@@ -388,6 +388,11 @@ def pass_rate_rows(filters: ReportFilters) -> list[PassRateRow]:
     return rows + sorted(found.values(), key=lambda r: r.group_key == "")
 
 
+def pass_rates(by: str = "role", start=None, end=None, attempts: str = "all") -> list[dict]:
+    """The report as plain dicts, for scripts and benchmarks (raises ReportError on bad values)."""
+    return [row.as_dict() for row in pass_rate_rows(make_filters(by, start, end, attempts))]
+
+
 def overall(filters: ReportFilters) -> PassRateRow:
     """The same figures over every group together (candidates counted once)."""
     row = db.session.execute(select(*_aggregates()).where(*_conditions(filters))).one()

@@ -393,8 +393,8 @@ def test_roster_accepts_excel_style_files(app, admin, roster_place):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("name,cohort\nA,Spring\n".encode(), "missing: email"),
-        ("email,name,cohort\n".encode(), "no trainees"),
+        (b"name,cohort\nA,Spring\n", "missing: email"),
+        (b"email,name,cohort\n", "no trainees"),
         ("email,name,cohort\nlatin@example.org,Jos\xe9,Spring\n".encode("latin-1"), "not UTF-8"),
         (b"", "missing: email, name, cohort"),
     ],
@@ -478,14 +478,14 @@ def trainee_with_history(app, make_user):
     with app.app_context():
         role = db.session.scalar(select(Role).where(Role.slug == "trainer"))
         start = datetime(2026, 3, 1, 9, tzinfo=UTC)
-        common = dict(
-            user_id=trainee.id,
-            role_id=role.id,
-            deadline=start + timedelta(hours=3),
-            grace_seconds=60,
-            minutes=180,
-            passing_percent=Decimal(70),
-        )
+        common = {
+            "user_id": trainee.id,
+            "role_id": role.id,
+            "deadline": start + timedelta(hours=3),
+            "grace_seconds": 60,
+            "minutes": 180,
+            "passing_percent": Decimal(70),
+        }
         failed = Attempt(
             status="submitted",
             started_at=start,

@@ -1,6 +1,6 @@
 """Pass-rate reports: figures against hand-computed fixtures, exports read back, access rules.
 
-The fixture program (all times UTC; passing standard 70 unless said):
+The fixture program (all times UTC; passing standard 70 unless given in brackets):
 
     trainee  cohort                      exam                      seq  score  passed  closed
     A        Spring (Northern College)   trainer                    1    60    no      2026-01-10 12:00
@@ -8,7 +8,7 @@ The fixture program (all times UTC; passing standard 70 unless said):
     B        Spring                      trainer                    1    90    yes     2026-01-31 23:59:59
     C        Fall (Northern College)     trainer (time ran out)     1    50    no      2026-02-01 00:00:00
     D        none                        implementation-manager     1    70    yes     2026-02-15 09:00
-    A        Spring                      implementation-manager     1    75    yes     2026-03-01 00:00:00 (standard 75)
+    A        Spring                      implementation-manager     1    75    yes     2026-03-01 00:00 (75)
     B        Spring                      implementation-manager     -    open (never counted)
 """
 
@@ -453,7 +453,7 @@ def test_page_explains_bad_filters(app, admin):
 
 
 @pytest.mark.parametrize(
-    "params, field",
+    ("params", "field"),
     [
         ({"by": "planet"}, "by"),
         ({"attempts": "second"}, "attempts"),
