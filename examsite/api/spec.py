@@ -219,8 +219,18 @@ def build_spec() -> dict:
                                 "enum": ["role", "category", "institution", "cohort", "month"],
                             },
                         },
-                        {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "ISO date or datetime (UTC unless an offset is given); inclusive"},
-                        {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "ISO date or datetime; exclusive"},
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "ISO date or datetime (UTC unless an offset is given); inclusive",
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "ISO date or datetime; exclusive",
+                        },
                         {
                             "name": "attempts",
                             "in": "query",

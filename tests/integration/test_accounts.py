@@ -293,9 +293,13 @@ def test_healthz_reports_database_down(tmp_path):
     from config import TestConfig
     from examsite import create_app
 
-    app = create_app(TestConfig, overrides={
-        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-        "SIGNING_KEY_PATH": str(tmp_path / "k.pem")})
+    app = create_app(
+        TestConfig,
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "SIGNING_KEY_PATH": str(tmp_path / "k.pem"),
+        },
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unavailable"
