@@ -102,7 +102,9 @@ def test_time_running_out_scores_saved_answers(live_server, page):
         # the one-minute warning is announced in the assertive live region
         warning = page.locator("#time-warning")
         assert warning.get_attribute("role") == "alert"
-        page.wait_for_function("document.getElementById('time-warning').textContent.includes('One minute left')")
+        page.wait_for_function(
+            "document.getElementById('time-warning').textContent.includes('One minute left')"
+        )
         option = page.locator('input[name="choice"]').first
         option.check()
         page.get_by_text("All answers saved").wait_for()

@@ -1,0 +1,53 @@
+"""Several app servers share rate limits through Redis (RATELIMIT_STORAGE_URI=redis://...)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from config import TestConfig
+from examsite import create_app
+from tests.conftest import csrf_from
+
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_available() -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means no Redis here
+        return False
+
+
+@pytest.mark.skipif(not redis_available(), reason="Redis is not reachable")
+def test_login_limit_is_shared_between_two_servers(database_url, tmp_path, app):
+    prefix = f"examsite-test-{uuid.uuid4().hex[:8]}"
+    servers = [
+        create_app(
+            TestConfig,
+            overrides={
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "RATELIMIT_STORAGE_URI": REDIS,
+                "RATELIMIT_KEY_PREFIX": prefix,
+                "SIGNING_KEY_PATH": str(tmp_path / "k.pem"),
+            },
+        )
+        for _ in range(2)
+    ]
+    statuses = []
+    for n in range(12):
+        client = servers[n % 2].test_client()
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        statuses.append(
+            client.post(
+                "/login", data={"email": "nobody@example.org", "password": "x" * 12, "csrf_token": token}
+            ).status_code
+        )
+    # 10 per minute per address across BOTH servers: the 11th and 12th are refused
+    assert statuses[:10] == [401] * 10
+    assert statuses[10:] == [429, 429]
