@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from examsite.accounts.models import USER_ROLES, ApiToken, User, burn_password_check, normalize_email
 from examsite.audit.services import record
+from examsite.database import begin_write
 from examsite.extensions import db
 from examsite.timeutil import utcnow
 
@@ -52,6 +53,7 @@ def create_user(
     check_password: bool = True,
 ) -> User:
     email = normalize_email(email)
+    begin_write()
     if role not in USER_ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
     if not name.strip():
@@ -77,6 +79,7 @@ def create_user(
 
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None; same work whether or not the e-mail exists."""
+    begin_write()  # records the login (and failures are audited)
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
         burn_password_check(password)
