@@ -91,12 +91,14 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token), ApiToken.revoked_at.is_(None))
+    user = db.session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == ApiToken.hash(token), ApiToken.revoked_at.is_(None))
     )
-    if row is None or not row.user.active:
+    if user is None or not user.active:
         return None
-    return row.user
+    return user
 
 
 def issue_token(user: User, actor=None) -> str:

@@ -75,15 +75,9 @@ def save_response(attempt_id: int, item_id: int):
         raise ApiError(422, "invalid", "choices must be a list of option ids.")
     if flagged is not None and not isinstance(flagged, bool):
         raise ApiError(422, "invalid", "flagged must be true or false.")
-    attempt = services.get_attempt_for(current_user, attempt_id)
-    response = services.save_response(attempt, item_id, choices, flagged)
+    saved_at = services.save_answer(current_user, attempt_id, item_id, choices, flagged)
     return jsonify(
-        {
-            "saved_at": isoformat(response.saved_at),
-            "item_id": item_id,
-            "choices": response.choices,
-            "flagged": response.flagged,
-        }
+        {"saved_at": isoformat(saved_at), "item_id": item_id, "choices": list(dict.fromkeys(choices))}
     )
 
 

@@ -24,6 +24,22 @@ def _current_versions(role: Role, status: str):
 
 
 def eligible_pool(role: Role) -> Pool:
+    """The role's pool, cached per worker until an import changes the banks."""
+    from flask import current_app
+
+    from examsite.delivery.content import bank_revision
+
+    revision = bank_revision()
+    _pool_cache = current_app.extensions.setdefault("examsite_pools", {})
+    cached = _pool_cache.get(role.id)
+    if cached is not None and cached[0] == revision:
+        return cached[1]
+    pool = load_pool(role)
+    _pool_cache[role.id] = (revision, pool)
+    return pool
+
+
+def load_pool(role: Role) -> Pool:
     """Units (stand-alone items and whole scenario sets) of the role's active and pretest items."""
 
     def units(status: str) -> list[Unit]:

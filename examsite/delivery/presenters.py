@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from sqlalchemy import select
 
-from examsite.delivery.models import Attempt, AttemptItem
+from examsite.delivery.content import RowState, attempt_rows
+from examsite.delivery.models import Attempt
+from examsite.extensions import db
 from examsite.templating import render_inline, render_markdown
 from examsite.timeutil import isoformat, utcnow
 
 
-def item_view(row: AttemptItem, html: bool = False) -> dict:
-    version = row.item_version
-    texts = {o["id"]: o["text"] for o in version.options}
-    response = row.response
+def item_view(row: RowState, html: bool = False) -> dict:
+    version = row.version
+    texts = version.option_text()
     view = {
         "id": row.id,
         "position": row.position,
@@ -20,8 +21,8 @@ def item_view(row: AttemptItem, html: bool = False) -> dict:
         "choose": len(version.keys) if version.type == "multiple" else 1,
         "stem": version.stem,
         "options": [{"id": oid, "text": texts[oid]} for oid in row.option_order],
-        "response": list(response.choices) if response else [],
-        "flagged": bool(response.flagged) if response else False,
+        "response": list(row.choices),
+        "flagged": row.flagged,
         "scenario": (
             {"id": version.scenario_id, "title": version.scenario_title, "case": version.scenario_text}
             if version.scenario_id
@@ -37,7 +38,7 @@ def item_view(row: AttemptItem, html: bool = False) -> dict:
     return view
 
 
-def attempt_view(attempt: Attempt, include_items: bool = True) -> dict:
+def attempt_view(attempt: Attempt, rows: list[RowState] | None = None, include_items: bool = True) -> dict:
     now = utcnow()
     data = {
         "id": attempt.id,
@@ -49,25 +50,20 @@ def attempt_view(attempt: Attempt, include_items: bool = True) -> dict:
         "grace_seconds": attempt.grace_seconds,
         "server_time": isoformat(now),
         "seconds_left": max(0, int((attempt.deadline - now).total_seconds())),
-        "item_count": len(attempt.items),
     }
     if include_items:
-        data["items"] = [item_view(row) for row in attempt.items]
+        rows = rows if rows is not None else attempt_rows(attempt.id)
+        data["item_count"] = len(rows)
+        data["items"] = [item_view(row) for row in rows]
     if not attempt.is_open:
         data["result"] = result_view(attempt)
     return data
 
 
 def result_view(attempt: Attempt) -> dict:
-    certificate = None
-    from sqlalchemy import select
-
     from examsite.certificates.models import Certificate
-    from examsite.extensions import db
 
     code = db.session.scalar(select(Certificate.code).where(Certificate.attempt_id == attempt.id))
-    if code:
-        certificate = {"code": code}
     return {
         "status": attempt.status,
         "score_percent": float(attempt.score_percent) if attempt.score_percent is not None else None,
@@ -79,10 +75,6 @@ def result_view(attempt: Attempt) -> dict:
             {"name": d["name"], "correct": d["correct"], "total": d["total"]}
             for d in attempt.domain_results or []
         ],
-        "certificate": certificate,
+        "certificate": {"code": code} if code else None,
         "closed_at": isoformat(attempt.closed_at),
     }
-
-
-def time_left(attempt: Attempt) -> timedelta:
-    return attempt.deadline - utcnow()

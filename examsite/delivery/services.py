@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from examsite.accounts.models import User
+from examsite.banks.models import ItemVersion
 from examsite.banks.queries import blueprint_quotas, eligible_pool
 from examsite.catalog.models import Role
 from examsite.database import begin_write
 from examsite.delivery.assembly import AssemblyError, assemble, shuffle_options
+from examsite.delivery.content import attempt_rows, domains, version_cache
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
 from examsite.extensions import db
@@ -124,19 +126,13 @@ def start_attempt(
             available_at=status.available_at.isoformat() if status.available_at else None,
         )
     rng = rng or random.Random(secrets.randbits(64))
-    seen = set(
+    seen_items = set(
         db.session.scalars(
-            select(AttemptItem.item_version_id)
-            .join(Attempt)
+            select(ItemVersion.item_id)
+            .join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
+            .join(Attempt, Attempt.id == AttemptItem.attempt_id)
             .where(Attempt.user_id == user.id, Attempt.role_id == role.id)
         )
-    )
-    from examsite.banks.models import ItemVersion
-
-    seen_items = (
-        set(db.session.scalars(select(ItemVersion.item_id).where(ItemVersion.id.in_(seen))))
-        if seen
-        else set()
     )
     try:
         form = assemble(eligible_pool(role), blueprint_quotas(role), role.exam.pretest_items, seen_items, rng)
@@ -171,22 +167,24 @@ def start_attempt(
         cohort_id=cohort.id if cohort else None,
         institution_id=cohort.institution_id if cohort else None,
     )
-    from examsite.banks.models import ItemVersion as IV
-
-    versions = {
-        v.id: v for v in db.session.scalars(select(IV).where(IV.id.in_([f.version_id for f in form])))
-    }
-    attempt.items = [
-        AttemptItem(
-            item_version_id=f.version_id,
-            position=i + 1,
-            is_pretest=f.is_pretest,
-            option_order=shuffle_options([o["id"] for o in versions[f.version_id].options], rng),
-        )
-        for i, f in enumerate(form)
-    ]
-    db.session.add(attempt)
+    versions = version_cache().get_many({f.version_id for f in form})
     try:
+        db.session.add(attempt)
+        db.session.flush()
+        # One multi-row INSERT for the whole form (a 130-item form is one statement, not 130).
+        db.session.execute(
+            insert(AttemptItem),
+            [
+                {
+                    "attempt_id": attempt.id,
+                    "item_version_id": f.version_id,
+                    "position": i + 1,
+                    "is_pretest": f.is_pretest,
+                    "option_order": shuffle_options([o for o, _ in versions[f.version_id].options], rng),
+                }
+                for i, f in enumerate(form)
+            ],
+        )
         db.session.commit()
     except IntegrityError:
         # Another request (a second tab) started the same exam a moment ago: resume that one.
@@ -198,12 +196,12 @@ def start_attempt(
     return attempt, True
 
 
-def get_attempt_for(user: User, attempt_id: int) -> Attempt:
+def get_attempt_for(user: User, attempt_id: int, now: datetime | None = None) -> Attempt:
     """The user's own attempt, closing it first if its time ran out; 404 for anyone else's."""
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user.id:
         raise DeliveryError(404, "not_found", "No such attempt.")
-    close_if_expired(attempt)
+    close_if_expired(attempt, now)
     return attempt
 
 
@@ -211,16 +209,22 @@ def accepts_saves(attempt: Attempt, now: datetime) -> bool:
     return attempt.is_open and now <= attempt.deadline + timedelta(seconds=attempt.grace_seconds)
 
 
-def save_response(
-    attempt: Attempt,
+def save_answer(
+    user: User,
+    attempt_id: int,
     attempt_item_id: int,
     choices: list[str],
     flagged: bool | None,
     now: datetime | None = None,
-) -> Response:
-    """Validate and upsert one answer, committed before returning."""
+) -> datetime:
+    """Validate and upsert one answer, committed before returning the time it was saved.
+
+    The write lock is taken first (SQLite), so the deadline check and the upsert see the same
+    attempt row; the upsert is one statement, so a repeat or a second tab is harmless.
+    """
     now = now or utcnow()
     begin_write()
+    attempt = get_attempt_for(user, attempt_id, now)
     if not accepts_saves(attempt, now):
         raise DeliveryError(
             409,
@@ -228,48 +232,49 @@ def save_response(
             "This attempt is closed; the answer was not saved.",
             attempt_status=attempt.status,
         )
-    item = db.session.scalar(
-        select(AttemptItem).where(AttemptItem.id == attempt_item_id, AttemptItem.attempt_id == attempt.id)
+    version_id = db.session.scalar(
+        select(AttemptItem.item_version_id).where(
+            AttemptItem.id == attempt_item_id, AttemptItem.attempt_id == attempt.id
+        )
     )
-    if item is None:
+    if version_id is None:
         raise DeliveryError(404, "not_found", "No such item in this attempt.")
-    version = item.item_version
-    valid = {o["id"] for o in version.options}
+    version = version_cache().get_many({version_id})[version_id]
+    valid = {o for o, _ in version.options}
     unique = list(dict.fromkeys(choices))
     unknown = [c for c in unique if c not in valid]
     if unknown:
         raise DeliveryError(422, "unknown_option", f"Unknown option(s): {', '.join(unknown)}.")
     if version.type == "single" and len(unique) > 1:
         raise DeliveryError(422, "too_many_choices", "Choose one option for this item.")
-    response = item.response
-    if response is None:
-        response = Response(
-            attempt_id=attempt.id,
-            attempt_item_id=item.id,
-            choices=unique,
-            flagged=bool(flagged),
-            saved_at=now,
-            saves=1,
-        )
-        db.session.add(response)
-    else:
-        response.choices = unique
-        if flagged is not None:
-            response.flagged = bool(flagged)
-        response.saved_at = now
-        response.saves = response.saves + 1
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same item saved from another tab at the same moment: last write wins.
-        db.session.rollback()
-        response = db.session.scalar(select(Response).where(Response.attempt_item_id == item.id))
-        response.choices = unique
-        if flagged is not None:
-            response.flagged = bool(flagged)
-        response.saved_at = now
-        db.session.commit()
-    return response
+    upsert = dialect_insert(db.engine.dialect.name)(Response).values(
+        attempt_id=attempt.id,
+        attempt_item_id=attempt_item_id,
+        choices=unique,
+        flagged=bool(flagged),
+        saved_at=now,
+        saves=1,
+    )
+    changes = {
+        "choices": upsert.excluded.choices,
+        "saved_at": upsert.excluded.saved_at,
+        "saves": Response.saves + 1,
+    }
+    if flagged is not None:
+        changes["flagged"] = upsert.excluded.flagged
+    db.session.execute(upsert.on_conflict_do_update(index_elements=[Response.attempt_item_id], set_=changes))
+    db.session.commit()
+    return now
+
+
+def dialect_insert(name: str):
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
@@ -315,23 +320,25 @@ def close_attempt(attempt_id: int, status: str, now: datetime) -> bool:
 
 
 def _score_into(attempt: Attempt, now: datetime) -> None:
-    rows = db.session.scalars(
-        select(AttemptItem).where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)
-    ).all()
-    responses = {
-        r.attempt_item_id: r
-        for r in db.session.scalars(select(Response).where(Response.attempt_id == attempt.id))
-    }
-    scored = []
-    for row in rows:
-        version = row.item_version
-        chosen = frozenset(responses[row.id].choices) if row.id in responses else frozenset()
-        entry = ScoredResponse(
-            version.domain.code, version.domain.name, frozenset(version.keys), chosen, row.is_pretest
+    rows = attempt_rows(attempt.id)
+    names = domains()
+    scored = [
+        ScoredResponse(
+            *names[row.version.domain_id], row.version.keys, frozenset(row.choices), row.is_pretest
         )
-        row.correct = entry.correct
-        scored.append(entry)
+        for row in rows
+    ]
     result = score(scored, attempt.passing_percent)
+    right = [row.id for row, entry in zip(rows, scored, strict=True) if entry.correct]
+    wrong = [row.id for row, entry in zip(rows, scored, strict=True) if not entry.correct]
+    for ids, value in ((right, True), (wrong, False)):
+        if ids:
+            db.session.execute(
+                update(AttemptItem)
+                .where(AttemptItem.id.in_(ids))
+                .values(correct=value)
+                .execution_options(synchronize_session=False)
+            )
     attempt.raw_score = result.raw_score
     attempt.scored_items = result.scored_items
     attempt.score_percent = result.score_percent

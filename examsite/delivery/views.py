@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from examsite.catalog.services import get_role
 from examsite.delivery import services
+from examsite.delivery.content import attempt_rows
 from examsite.delivery.forms import AnswerForm, StartForm, SubmitAttemptForm
 from examsite.delivery.presenters import attempt_view, item_view, result_view
 from examsite.security import trainee_required
@@ -54,9 +55,7 @@ def take(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     if not attempt.is_open:
         return redirect(url_for("delivery.result", attempt_id=attempt.id))
-    first_open = next(
-        (row.position for row in attempt.items if row.response is None or not row.response.choices), 1
-    )
+    first_open = next((row.position for row in attempt_rows(attempt.id) if not row.answered), 1)
     return redirect(url_for("delivery.item", attempt_id=attempt.id, position=first_open))
 
 
@@ -67,7 +66,7 @@ def item(attempt_id: int, position: int):
     if not attempt.is_open:
         flash("Your time is up: the exam was scored with the answers you saved.", "info")
         return redirect(url_for("delivery.result", attempt_id=attempt.id))
-    rows = attempt.items
+    rows = attempt_rows(attempt.id)
     if not 1 <= position <= len(rows):
         abort(404)
     row = rows[position - 1]
@@ -76,8 +75,12 @@ def item(attempt_id: int, position: int):
         if not form.validate_on_submit():
             abort(400)
         try:
-            services.save_response(
-                attempt, row.id, request.form.getlist("choice"), request.form.get("flagged") == "1"
+            services.save_answer(
+                current_user,
+                attempt.id,
+                row.id,
+                request.form.getlist("choice"),
+                request.form.get("flagged") == "1",
             )
         except services.DeliveryError as exc:
             if exc.status == 409:
@@ -141,9 +144,9 @@ def review(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     if not attempt.is_open:
         return redirect(url_for("delivery.result", attempt_id=attempt.id))
-    rows = attempt.items
-    unanswered = [r.position for r in rows if r.response is None or not r.response.choices]
-    flagged = [r.position for r in rows if r.response is not None and r.response.flagged]
+    rows = attempt_rows(attempt.id)
+    unanswered = [r.position for r in rows if not r.answered]
+    flagged = [r.position for r in rows if r.flagged]
     return render_template(
         "delivery/review.html",
         attempt=attempt,
