@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from examsite.extensions import db, migrate
 
@@ -69,8 +70,26 @@ def begin_write() -> None:
     if session.in_transaction():
         if session.connection().get_execution_options().get(IMMEDIATE_OPTION):
             return
+        if session.info.get(WROTE) or session.new or session.dirty or session.deleted:
+            # Already writing in this transaction (it holds the lock, or will at its next
+            # flush): committing here would break the caller's all-or-nothing unit of work.
+            return
         session.commit()
     session.connection(execution_options={IMMEDIATE_OPTION: True})
+
+
+WROTE = "examsite_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_written(session, _context) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _clear_written(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
 
 
 def database_state() -> tuple[bool, str]:
