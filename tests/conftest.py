@@ -31,12 +31,9 @@ def _pg_url() -> str | None:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request):
     if request.param == "postgresql":
-        url = _pg_url()
-        if not url:
-            if os.environ.get("REQUIRE_POSTGRES") == "1":
-                pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-            pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
-        return url
+        from tests.support.live import postgres_url_or_skip
+
+        return postgres_url_or_skip()
     return "sqlite"
 
 

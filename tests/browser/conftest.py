@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live import PASSWORD, LiveServer, scratch_postgres  # noqa: F401
+from tests.support.live import PASSWORD, LiveServer, postgres_url_or_skip, scratch_postgres  # noqa: F401
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,12 +48,7 @@ def live_server(request, tmp_path_factory, chromium_path):
     if request.param == "sqlite":
         url = f"sqlite:///{workdir / 'browser.sqlite3'}"
     else:
-        base = os.environ.get("TEST_DATABASE_URL")
-        if not base:
-            if os.environ.get("REQUIRE_POSTGRES") == "1":
-                pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-            pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
-        url, drop = scratch_postgres(base)
+        url, drop = scratch_postgres(postgres_url_or_skip())
     server = LiveServer(url, workdir)
     server.start()
     yield server

@@ -4,7 +4,6 @@ PostgreSQL and a trainee alternating between them keeps one consistent attempt."
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import urllib.error
@@ -12,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.support.live import LiveServer, scratch_postgres
+from tests.support.live import LiveServer, empty_database, postgres_url_or_skip, scratch_postgres
 
 ROLE = "implementation-manager"
 
@@ -31,17 +30,8 @@ def call(base: str, method: str, path: str, token: str, body: dict | None = None
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-        return
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
-    url, drop = scratch_postgres(base)
-    yield url
-    drop()
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 def start_trainees(server: LiveServer, count: int) -> list[dict]:
@@ -130,12 +120,7 @@ def test_kill_9_mid_saves_loses_no_acknowledged_answer(database, tmp_path):
 
 @pytest.mark.slow
 def test_two_app_servers_share_one_postgresql(tmp_path):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL)")
-    url, drop = scratch_postgres(base)
+    url, drop = scratch_postgres(postgres_url_or_skip())
     one = LiveServer(url, tmp_path)
     two = LiveServer(url, tmp_path)
     two.env["SECRET_KEY"] = one.env["SECRET_KEY"]

@@ -146,3 +146,28 @@ def scratch_postgres(base_url: str) -> tuple[str, callable]:
         admin.dispose()
 
     return base_url.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def postgres_url_or_skip() -> str:
+    """TEST_DATABASE_URL, or skip (fail under REQUIRE_POSTGRES=1) when it is not set."""
+    import pytest
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+    return url
+
+
+@contextlib.contextmanager
+def empty_database(backend: str, tmp_path: Path):
+    """An empty database of the backend: a new SQLite file, or a scratch PostgreSQL database."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    url, drop = scratch_postgres(postgres_url_or_skip())
+    try:
+        yield url
+    finally:
+        drop()
