@@ -457,9 +457,20 @@ def downgrade():
 
 
 def _audit_triggers_create():
-    """The audit log is append-only in the database itself (same DDL as examsite/audit/models.py)."""
-    from examsite.audit.models import POSTGRES_TRIGGERS, SQLITE_TRIGGERS
-
+    """The audit log is append-only in the database itself (the DDL examsite/audit/models.py
+    attaches for create_all, frozen here as this revision created it)."""
+    SQLITE_TRIGGERS = [
+        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+    ]
+    POSTGRES_TRIGGERS = [
+        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit log is append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
+        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+    ]
     dialect = op.get_bind().dialect.name
     for statement in {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}.get(dialect, []):
         op.execute(statement)

@@ -59,3 +59,27 @@ def test_setup_twice_keeps_data(empty_database, tmp_path):
         assert db.session.execute(text("SELECT count(*) FROM users")).scalar() == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_migrated_audit_log_is_append_only(empty_database, tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy.exc import DBAPIError
+
+    app = make_app(empty_database, tmp_path)
+    with app.app_context():
+        from examsite.extensions import db
+
+        upgrade()
+        db.session.execute(
+            text(
+                "INSERT INTO audit_events (at, action, object_type, details) "
+                "VALUES (CURRENT_TIMESTAMP, 'x', 'y', '{}')"
+            )
+        )
+        db.session.commit()
+        with pytest.raises(DBAPIError):
+            db.session.execute(text("DELETE FROM audit_events"))
+            db.session.commit()
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
