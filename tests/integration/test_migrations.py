@@ -83,3 +83,28 @@ def test_migrated_audit_log_is_append_only(empty_database, tmp_path):
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_gunicorn_refuses_to_start_without_a_database(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        "PORT": "1",
+        "EXAMSITE_INSTANCE_PATH": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    )
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if "examsite:" in line]
+    assert len(lines) == 1 and "cannot reach the database" in lines[0]
+    assert "Traceback" not in result.stderr
