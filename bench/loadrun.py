@@ -74,6 +74,7 @@ class LoadResult:
     locust_exit: int
     log: Path
     locust_cpu_seconds: float = 0.0
+    reconnects: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -188,4 +189,5 @@ def run(
         locust_exit=completed.returncode,
         log=log,
         locust_cpu_seconds=locust_cpu,
+        reconnects=data.get("reconnects", []),
     )

@@ -51,6 +51,7 @@ RECORDS: list[tuple] = []  # (route, started epoch, elapsed ms, ok, status)
 ACKS: list[tuple] = []  # (attempt id, item id, sorted choices, flagged, reply epoch)
 ERRORS: list[dict] = []  # the first few failures, with what the server said
 MISMATCHES: list[dict] = []  # a reload that did not show the last acknowledged answer
+RECONNECTS: list[dict] = []  # requests retried once after the connection dropped (see BenchUser.call)
 PLAN: dict[str, float] = {}
 _next_user = itertools.count()
 _finished = {"users": 0}
@@ -77,11 +78,16 @@ def _write_results(environment, **_kwargs) -> None:
                 "records": RECORDS,
                 "acks": ACKS,
                 "errors": ERRORS,
+                "reconnects": RECONNECTS,
                 "mismatches": MISMATCHES,
                 "finished_users": _finished["users"],
             },
             out,
         )
+
+
+def _error_text(reply) -> str:
+    return ((reply.text or "") if reply.status_code else str(getattr(reply, "error", "") or ""))[:300]
 
 
 def _sleep_until(moment: float) -> None:
@@ -107,30 +113,43 @@ class BenchUser(FastHttpUser):
     # ---- one timed request ---------------------------------------------------------------
 
     def call(self, route: str, method: str, path: str, body: dict | None = None, accept: str | None = None):
+        """One request, timed; retried once when the connection dropped before any reply.
+
+        That happens when the client reuses a keep-alive connection just as the server closes it
+        (gunicorn keep-alive: 5 s); browsers retry then, and every route here is safe to repeat
+        (a repeated start resumes, a repeated submit returns the stored result). Retries are
+        counted and reported; a second failure is an error.
+        """
         headers = self.headers if accept is None else {**self.headers, "Accept": accept}
         started, clock = time.time(), time.perf_counter()
-        data = None
-        with self.client.request(
-            method, path, name=route, json=body, headers=headers, catch_response=True
-        ) as reply:
-            elapsed = (time.perf_counter() - clock) * 1000
-            status = reply.status_code or 0
-            ok = 200 <= status < 300
-            if ok:
-                if accept is None:
-                    try:
-                        data = reply.json()
-                    except ValueError:
-                        ok = False
+        data, ok, status = None, False, 0
+        for attempt in (1, 2):
+            with self.client.request(
+                method, path, name=route, json=body, headers=headers, catch_response=True
+            ) as reply:
+                status = reply.status_code or 0
+                if status == 0 and attempt == 1:
+                    reply.success()
+                    RECONNECTS.append({"route": route, "at": time.time(), "error": _error_text(reply)})
+                    continue
+                ok = 200 <= status < 300
+                if ok:
+                    if accept is None:
+                        try:
+                            data = reply.json()
+                        except ValueError:
+                            ok = False
+                    else:
+                        data = {}
+                if ok:
+                    reply.success()
                 else:
-                    data = {}
-            if ok:
-                reply.success()
-            else:
-                text = (reply.text or str(getattr(reply, "error", "")) or "")[:300]
-                reply.failure(f"{status}: {text[:120]}")
-                if len(ERRORS) < 40:
-                    ERRORS.append({"route": route, "status": status, "at": started, "body": text})
+                    text = _error_text(reply)
+                    reply.failure(f"{status}: {text[:120]}")
+                    if len(ERRORS) < 40:
+                        ERRORS.append({"route": route, "status": status, "at": started, "body": text})
+            break
+        elapsed = (time.perf_counter() - clock) * 1000
         RECORDS.append((route, started, round(elapsed, 3), ok, status))
         return data if ok else None
 

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -243,7 +244,7 @@ def export_csv(database_url: str, out_path: str) -> dict:
         report_bytes = sum(
             len(chunk) for chunk in backend.csv_chunks(header, (tuple(r.values()) for r in report))
         )
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = _high_water_kb() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "rows": count,
         "bytes": size,
@@ -252,6 +253,18 @@ def export_csv(database_url: str, out_path: str) -> dict:
         "max_rss_mb": peak_kb / 1024,
         "source": backend.source,
     }
+
+
+def _high_water_kb() -> int | None:
+    """VmHWM of this process image. (ru_maxrss is no good here: Linux carries it over fork and
+    exec, so a child would report the parent's peak, e.g. the generator's million rows.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def measure_export(database_url: str, out_path: str, env: dict[str, str]) -> dict:
@@ -328,7 +341,6 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(export_csv(args.database_url, args.out)))
         return 0
     import tempfile
-    from pathlib import Path
 
     with tempfile.TemporaryDirectory(prefix="examsite-reports-") as workdir:
         result = run(

@@ -363,6 +363,8 @@ def _load_dict(load: loadrun.LoadResult, cpu: CpuSampler) -> dict:
         "errors": load.errors,
         "mismatches": load.mismatches[:20],
         "mismatch_count": len(load.mismatches),
+        "reconnects": len(load.reconnects),
+        "reconnect_samples": load.reconnects[:5],
         "acks": len(load.acks),
         "finished_users": load.finished_users,
         "plan": load.plan,

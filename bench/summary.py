@@ -15,7 +15,12 @@ from pathlib import Path
 
 from bench.server import ROOT
 
-ROUTES = ("start", "navigate", "save", "read attempt", "submit")
+LOADS = {
+    "exam": "exam day",
+    "saturation": "save saturation",
+    "floor": "floor, paced",
+    "floor_saturation": "floor, saturated",
+}
 HEADER = """# Benchmarks: an exam day on this machine
 
 Written by `make bench` (bench/run.py); issue 10 defines the load and the targets. Each database
@@ -186,12 +191,7 @@ def section(results: dict) -> str:
         "| load | route | requests | p50 | p95 | p99 | max | req/s | errors |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    labels = {
-        "exam": "exam day",
-        "saturation": "save saturation",
-        "floor": "floor, paced",
-        "floor_saturation": "floor, saturated",
-    }
+    labels = LOADS
     for load, label in labels.items():
         for s in (results.get(load) or {}).get("routes", {}).values():
             out.append(
@@ -222,6 +222,21 @@ def section(results: dict) -> str:
     floor_v = results.get("floor_verification")
     if floor_v:
         out.append(f"- Floor: {floor_v['acknowledged_saves']} acknowledged upserts, lost: {floor_v['lost']}.")
+    out += ["", "### Errors and retries", ""]
+    for load, label in LOADS.items():
+        data = results.get(load) or {}
+        if not data:
+            continue
+        kinds: dict[str, int] = {}
+        for error in data.get("errors", []):
+            key = f"{error['route']} → {error['status'] or 'no reply'}: {error['body'][:90].strip()}"
+            kinds[key] = kinds.get(key, 0) + 1
+        failures = sum(r["failures"] for r in data.get("routes", {}).values())
+        out.append(
+            f"- {label}: {failures} failed requests; {data.get('reconnects', 0)} requests retried once "
+            "after the server closed an idle keep-alive connection (as browsers do)."
+        )
+        out += [f"  - `{k}` (×{n} in the first 40 failures)" for k, n in kinds.items()]
     ratio = throughput_ratio(results)
     ours, floor = _route(results, "exam", "save"), _route(results, "floor", "floor save")
     if ratio is not None or (ours and floor):
@@ -258,7 +273,7 @@ def section(results: dict) -> str:
         out.append(
             f"- Streamed CSV of every attempt: {export['rows']:,} rows, {export['bytes'] / 1e6:.0f} MB in "
             f"{export['seconds']:.0f} s; peak RSS of the process {export['max_rss_mb']:.0f} MB "
-            f"(getrusage), {export.get('polled_peak_rss_mb', 0):.0f} MB (psutil polling)."
+            f"(VmHWM), {export.get('polled_peak_rss_mb', 0):.0f} MB (psutil polling)."
         )
     problems = results.get("server_log_errors") or []
     notes = results.get("notes") or []
