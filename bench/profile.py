@@ -2,9 +2,10 @@
 
     make bench BENCH_ARGS="--profile"            # writes bench-results/profile-*.txt
 
-py-spy samples every thread of every worker, waiting included (--idle), as collapsed stacks. Only
-stacks inside a Flask request count, so idle gthread threads do not drown the figures: the shares
-below are of wall time spent serving requests, which is what latency is made of.
+py-spy samples every thread of every worker as collapsed stacks. With --profile (wall time) waiting
+is included (--idle): where a request's latency goes, lock waits too. With --profile-cpu only
+threads on a CPU count: where the cores go. Only stacks inside a Flask request count, so idle
+gthread threads do not drown the figures.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^:()]+)(?::\d+)?\)$")
 class PySpy:
     """`py-spy record` on a gunicorn master and its workers for the duration of a `with` block."""
 
-    def __init__(self, pid: int | None, out: Path, rate: int = 50):
-        self.pid, self.out, self.rate = pid, out, rate
+    def __init__(self, pid: int | None, out: Path, rate: int = 50, idle: bool = True):
+        self.pid, self.out, self.rate, self.idle = pid, out, rate, idle
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> PySpy:
@@ -38,7 +39,7 @@ class PySpy:
                 "--pid",
                 str(self.pid),
                 "--subprocesses",
-                "--idle",
+                *(["--idle"] if self.idle else []),
                 "--nonblocking",
                 "--rate",
                 str(self.rate),

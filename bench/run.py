@@ -66,8 +66,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="markdown to write (default docs/benchmarks.md; quick runs bench-results/quick-BACKEND.md)",
     )
     parser.add_argument(
-        "--profile", action="store_true", help="py-spy the workers during the exam day and saturation"
+        "--profile", action="store_true", help="py-spy the workers (wall time) in the exam day and saturation"
     )
+    parser.add_argument("--profile-cpu", action="store_true", help="the same, CPU time only")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory and database")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -332,7 +333,8 @@ class profiled:
 
         self.name = name
         self.out = ROOT / "bench-results" / f"profile-{name}.txt"
-        self.spy = PySpy(server.process.pid if args.profile and server.process else None, self.out)
+        wanted = (args.profile or args.profile_cpu) and server.process
+        self.spy = PySpy(server.process.pid if wanted else None, self.out, idle=not args.profile_cpu)
 
     def __enter__(self):
         self.out.parent.mkdir(exist_ok=True)
