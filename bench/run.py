@@ -234,7 +234,7 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
         say(f"  ! the machine is busy ({busy:.0%} CPU used by other processes); figures will suffer")
     log = scratch.directory / "gunicorn.log"
     with Gunicorn("wsgi:app", scratch.env(), log) as server:
-        with profiled(args, server, "exam"), CpuSampler(server) as cpu:
+        with profiled(args, server, f"{scratch.backend}-exam"), CpuSampler(server) as cpu:
             exam = loadrun.run(exam_phase, server.url, scratch.directory, tokens_path, args.role)
         results["exam"] = _load_dict(exam, cpu)
         say(_routes_line(exam))
@@ -251,7 +251,7 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
                 saturate=args.saturation_seconds,
                 seed=args.seed,
             )
-            with profiled(args, server, "saturation"), CpuSampler(server) as cpu:
+            with profiled(args, server, f"{scratch.backend}-saturation"), CpuSampler(server) as cpu:
                 saturation = loadrun.run(phase, server.url, scratch.directory, sat_path, args.role)
             results["saturation"] = _load_dict(saturation, cpu)
             say(_routes_line(saturation))
@@ -331,8 +331,8 @@ class profiled:
     def __init__(self, args, server: Gunicorn, name: str):
         from bench.profile import PySpy
 
-        self.name = name
-        self.out = ROOT / "bench-results" / f"profile-{name}.txt"
+        self.name = f"{name}-{'cpu' if args.profile_cpu else 'wall'}"
+        self.out = ROOT / "bench-results" / f"profile-{self.name}.txt"
         wanted = (args.profile or args.profile_cpu) and server.process
         self.spy = PySpy(server.process.pid if wanted else None, self.out, idle=not args.profile_cpu)
 

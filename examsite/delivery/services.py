@@ -224,7 +224,13 @@ def save_answer(
     """
     now = now or utcnow()
     begin_write()
-    attempt = get_attempt_for(user, attempt_id, now)
+    # FOR SHARE on PostgreSQL: a concurrent submit's guarded UPDATE waits for this save to commit,
+    # or this save sees the attempt closed; an acknowledged answer is never left out of a score.
+    # (SQLite's write lock, taken above, already orders the two.)
+    attempt = db.session.get(Attempt, attempt_id, with_for_update={"read": True}, populate_existing=True)
+    if attempt is None or attempt.user_id != user.id:
+        raise DeliveryError(404, "not_found", "No such attempt.")
+    close_if_expired(attempt, now)
     if not accepts_saves(attempt, now):
         raise DeliveryError(
             409,

@@ -128,3 +128,42 @@ def test_database_refuses_a_second_open_attempt(app, banks, make_user):
             )
         with pytest.raises(IntegrityError):
             db.session.commit()
+
+
+def test_acknowledged_save_racing_a_submit_is_always_scored(app, banks, make_user, login):
+    """A save answered 200 while a submit runs is in the score; otherwise it gets 409."""
+    from examsite.delivery.models import AttemptItem
+
+    for _ in range(3):
+        user = make_user("trainee")
+        tabs = [login(user), login(user)]
+        attempt = tabs[0].api("POST", "/api/v1/attempts", json={"role": ROLE}).get_json()
+        with app.app_context():
+            rows = db.session.scalars(
+                select(AttemptItem).where(AttemptItem.attempt_id == attempt["id"])
+            ).all()
+            keys = {r.id: r.item_version.keys for r in rows}
+            scored = [r.id for r in rows if not r.is_pretest]
+        last = scored[-1]
+        for item_id in scored[:-1]:
+            tabs[0].api(
+                "PUT",
+                f"/api/v1/attempts/{attempt['id']}/responses/{item_id}",
+                json={"choices": keys[item_id]},
+            )
+        save_url = f"/api/v1/attempts/{attempt['id']}/responses/{last}"
+        submit_url = f"/api/v1/attempts/{attempt['id']}/submit"
+        body = {"choices": keys[last]}
+        save, submit = run_together(
+            [
+                lambda tab=tabs[0], url=save_url, body=body: tab.api("PUT", url, json=body),
+                lambda tab=tabs[1], url=submit_url: tab.api("POST", url),
+            ]
+        )
+        assert submit.status_code == 200
+        result = tabs[1].api("POST", f"/api/v1/attempts/{attempt['id']}/submit").get_json()
+        if save.status_code == 200:
+            assert result["score_percent"] == 100.0
+        else:
+            assert save.status_code == 409
+            assert result["score_percent"] < 100.0
