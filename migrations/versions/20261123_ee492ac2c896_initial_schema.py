@@ -4,7 +4,7 @@ Reviewed by hand: items.current_version_id gets its foreign key after item_versi
 (the two tables refer to each other), and the audit log is made append-only with triggers.
 
 Revision ID: ee492ac2c896
-Revises: 
+Revises:
 Create Date: 2026-11-23 22:08:08.987907
 
 """
