@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -59,7 +63,8 @@ IMMEDIATE_OPTION = "examsite_sqlite_immediate"
 
 
 def begin_write() -> None:
-    """Start a write transaction: on SQLite, end any read snapshot and take the write lock now.
+    """Start a write transaction: on SQLite, end any read snapshot, wait in the writer queue,
+    and take the write lock now.
 
     Call it first in every service that writes. On PostgreSQL it does nothing: row locks and
     the guarded UPDATEs in the services handle concurrency there.
@@ -75,10 +80,74 @@ def begin_write() -> None:
             # flush): committing here would break the caller's all-or-nothing unit of work.
             return
         session.commit()
-    session.connection(execution_options={IMMEDIATE_OPTION: True})
+    queue = writer_queue()
+    queue.acquire()
+    session.info[QUEUED] = queue  # released when this transaction ends (commit or rollback)
+    try:
+        session.connection(execution_options={IMMEDIATE_OPTION: True})
+    except BaseException:
+        session.info.pop(QUEUED, None)
+        queue.release()
+        raise
+
+
+class WriterQueue:
+    """SQLite writers take turns: a lock per process, then a file lock shared by the processes.
+
+    SQLite's own busy handler makes a waiting writer sleep and retry with growing back-off (up
+    to 100 ms a try), so under load writers get the lock in no particular order and a few wait
+    seconds while the lock sits idle between retries. Here a waiting writer blocks in the kernel
+    and wakes as soon as the holder's transaction ends; the busy timeout stays as the backstop
+    for writers outside the queue (a CLI import, say).
+    """
+
+    def __init__(self, lock_path: str | None, timeout: float):
+        self.lock_path, self.timeout = lock_path, timeout
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid: int | None = None
+
+    def _file(self) -> int | None:
+        if self.lock_path is None:
+            return None
+        if self._pid != os.getpid():  # opened after fork: each worker has its own descriptor
+            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self) -> None:
+        if not self._thread_lock.acquire(timeout=self.timeout):
+            raise TimeoutError(f"waited {self.timeout:.0f} s for the database's writer queue")
+        try:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None and self._pid == os.getpid():
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
+def writer_queue() -> WriterQueue:
+    app = current_app._get_current_object()
+    queue = app.extensions.get("examsite_writer_queue")
+    if queue is None:
+        database = db.engine.url.database
+        lock_path = None if database in (None, "", ":memory:") else f"{database}.writer-lock"
+        queue = app.extensions.setdefault(
+            "examsite_writer_queue", WriterQueue(lock_path, app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+        )
+    return queue
 
 
 WROTE = "examsite_wrote"
+QUEUED = "examsite_writer_queue"
 
 
 @event.listens_for(Session, "after_flush")
@@ -90,6 +159,9 @@ def _mark_written(session, _context) -> None:
 def _clear_written(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(WROTE, None)
+        queue = session.info.pop(QUEUED, None)
+        if queue is not None:
+            queue.release()
 
 
 def database_state() -> tuple[bool, str]:

@@ -1,7 +1,8 @@
 """Fast reads of an attempt's content and state.
 
-Item versions are immutable (an edit makes a new version), so each worker keeps the ones it has
-used in memory: a 125-item attempt then costs two small queries (its rows and its responses)
+Item versions are immutable (an edit makes a new version), and so is an attempt's form once it
+has started (which versions, in which order, with which option order). Each worker keeps the ones
+it has used in memory: reading a 125-item attempt then costs one small query (its responses)
 instead of hundreds of lazy loads. The eligible pool per role is cached until the banks change.
 """
 
@@ -10,17 +11,22 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from examsite.banks.models import Domain, Item, ItemVersion
-from examsite.delivery.models import AttemptItem, Response
+from examsite.delivery.models import Attempt, AttemptItem, Response
 from examsite.extensions import db
+from examsite.templating import render_inline, render_markdown
 
 
 @dataclass(frozen=True)
 class VersionData:
+    """One immutable item version; its rendered HTML is computed once per worker."""
+
     id: int
     item_id: int
     type: str
@@ -34,6 +40,18 @@ class VersionData:
 
     def option_text(self) -> dict[str, str]:
         return dict(self.options)
+
+    @cached_property
+    def stem_html(self) -> Markup:
+        return render_markdown(self.stem)
+
+    @cached_property
+    def scenario_html(self) -> Markup:
+        return render_markdown(self.scenario_text)
+
+    @cached_property
+    def options_html(self) -> dict[str, Markup]:
+        return {oid: render_inline(text) for oid, text in self.options}
 
 
 @dataclass(frozen=True)
@@ -119,31 +137,81 @@ def domains() -> dict[int, tuple[str, str]]:
     return {i: (c, n) for i, c, n in db.session.execute(select(Domain.id, Domain.code, Domain.name))}
 
 
-def attempt_rows(attempt_id: int) -> list[RowState]:
-    """Every item of the attempt in order, with the trainee's answers: two queries."""
-    rows = db.session.execute(
-        select(
-            AttemptItem.id,
-            AttemptItem.position,
-            AttemptItem.item_version_id,
-            AttemptItem.option_order,
-            AttemptItem.is_pretest,
+@dataclass(frozen=True)
+class FormRow:
+    """One item of a started attempt's form: fixed from the start to the end of the attempt."""
+
+    id: int
+    position: int
+    version_id: int
+    option_order: tuple[str, ...]
+    is_pretest: bool
+
+
+class _FormCache:
+    """attempt -> its form, newest last. Keyed by (id, started_at), so a reused id never matches."""
+
+    def __init__(self, size: int = 2_000):
+        self._data: OrderedDict[tuple, tuple[FormRow, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, attempt: Attempt) -> tuple[FormRow, ...]:
+        key = (attempt.id, attempt.started_at)
+        with self._lock:
+            form = self._data.get(key)
+            if form is not None:
+                self._data.move_to_end(key)
+                return form
+        form = tuple(
+            FormRow(r[0], r[1], r[2], tuple(r[3]), bool(r[4]))
+            for r in db.session.execute(
+                select(
+                    AttemptItem.id,
+                    AttemptItem.position,
+                    AttemptItem.item_version_id,
+                    AttemptItem.option_order,
+                    AttemptItem.is_pretest,
+                )
+                .where(AttemptItem.attempt_id == attempt.id)
+                .order_by(AttemptItem.position)
+            )
         )
-        .where(AttemptItem.attempt_id == attempt_id)
-        .order_by(AttemptItem.position)
-    ).all()
+        if form:  # an attempt's items are inserted with it, in one transaction
+            with self._lock:
+                self._data[key] = form
+                while len(self._data) > self._size:
+                    self._data.popitem(last=False)
+        return form
+
+
+def attempt_form(attempt: Attempt) -> tuple[FormRow, ...]:
+    return current_app.extensions.setdefault("examsite_forms", _FormCache()).get(attempt)
+
+
+def attempt_rows(attempt: Attempt) -> list[RowState]:
+    """Every item of the attempt in order, with the trainee's answers: one query once the form is
+    cached in this worker (its responses), two before."""
+    form = attempt_form(attempt)
     answers = {
         r[0]: (tuple(r[1] or ()), bool(r[2]))
         for r in db.session.execute(
             select(Response.attempt_item_id, Response.choices, Response.flagged).where(
-                Response.attempt_id == attempt_id
+                Response.attempt_id == attempt.id
             )
         )
     }
-    cache = version_cache().get_many({r[2] for r in rows})
+    cache = version_cache().get_many({f.version_id for f in form})
     return [
-        RowState(r[0], r[1], cache[r[2]], tuple(r[3]), bool(r[4]), *answers.get(r[0], ((), False)))
-        for r in rows
+        RowState(
+            f.id,
+            f.position,
+            cache[f.version_id],
+            f.option_order,
+            f.is_pretest,
+            *answers.get(f.id, ((), False)),
+        )
+        for f in form
     ]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from flask import url_for
+from markupsafe import Markup
 from sqlalchemy import select
 
 from examsite.delivery.content import RowState, attempt_rows
 from examsite.delivery.models import Attempt
 from examsite.extensions import db
-from examsite.templating import render_inline, render_markdown
 from examsite.timeutil import isoformat, utcnow
 
 
@@ -30,11 +31,12 @@ def item_view(row: RowState, html: bool = False) -> dict:
         ),
     }
     if html:
-        view["stem_html"] = render_markdown(version.stem)
+        view["stem_html"] = version.stem_html
+        options_html = version.options_html
         for option in view["options"]:
-            option["html"] = render_inline(option["text"])
+            option["html"] = options_html[option["id"]]
         if view["scenario"]:
-            view["scenario"]["html"] = render_markdown(version.scenario_text)
+            view["scenario"]["html"] = version.scenario_html
     return view
 
 
@@ -52,7 +54,7 @@ def attempt_view(attempt: Attempt, rows: list[RowState] | None = None, include_i
         "seconds_left": max(0, int((attempt.deadline - now).total_seconds())),
     }
     if include_items:
-        rows = rows if rows is not None else attempt_rows(attempt.id)
+        rows = rows if rows is not None else attempt_rows(attempt)
         data["item_count"] = len(rows)
         data["items"] = [item_view(row) for row in rows]
     if not attempt.is_open:
@@ -78,3 +80,20 @@ def result_view(attempt: Attempt) -> dict:
         "certificate": {"code": code} if code else None,
         "closed_at": isoformat(attempt.closed_at),
     }
+
+
+def navigator_html(rows: list[RowState], attempt_id: int, current: int) -> Markup:
+    """The question navigator's list items: one per item, built directly (every value is an
+    integer or a fixed word, so nothing needs escaping); the template loop cost more than the
+    rest of the item page together."""
+    base = url_for("delivery.item", attempt_id=attempt_id, position=0)[:-1]
+    parts = []
+    for row in rows:
+        state = ("answered" if row.choices else "") + (" flagged" if row.flagged else "")
+        current_attr = ' aria-current="page"' if row.position == current else ""
+        label = (", answered" if row.choices else ", unanswered") + (", flagged" if row.flagged else "")
+        parts.append(
+            f'<li><a href="{base}{row.position}" data-position="{row.position}" class="{state.strip()}"'
+            f'{current_attr}>{row.position}<span class="visually-hidden">{label}</span></a></li>'
+        )
+    return Markup("\n".join(parts))  # noqa: S704 - integers and fixed words only

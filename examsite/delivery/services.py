@@ -6,13 +6,14 @@ answer the server acknowledged is durable, and a result is stored once.
 
 from __future__ import annotations
 
+import functools
 import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import JSON, Boolean, Integer, bindparam, cast, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from examsite.accounts.models import User
@@ -25,7 +26,7 @@ from examsite.delivery.content import attempt_rows, domains, version_cache
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
 from examsite.extensions import db
-from examsite.timeutil import utcnow
+from examsite.timeutil import UTCDateTime, utcnow
 
 
 class DeliveryError(Exception):
@@ -219,32 +220,99 @@ def save_answer(
 ) -> datetime:
     """Validate and upsert one answer, committed before returning the time it was saved.
 
-    The write lock is taken first (SQLite), so the deadline check and the upsert see the same
-    attempt row; the upsert is one statement, so a repeat or a second tab is harmless.
+    One read (the item, its attempt's owner and state) and one guarded write: the upsert inserts
+    only while the attempt is open and within its deadline plus grace, so the check and the write
+    are one statement. On SQLite the write waits its turn in the writer queue (begin_write); on
+    PostgreSQL the guard takes FOR SHARE on the attempt row, so a concurrent submit's guarded
+    UPDATE waits for this save to commit, or this save finds the attempt closed and writes
+    nothing: an acknowledged answer is never left out of a score. A repeat or a second tab is
+    harmless. Anything unusual (not found, not yours, closed, late) takes the slow path, which
+    says exactly why.
     """
     now = now or utcnow()
+    user_id = user.id
+    found = db.session.execute(
+        select(
+            AttemptItem.item_version_id,
+            Attempt.user_id,
+            Attempt.status,
+            Attempt.deadline,
+            Attempt.grace_seconds,
+        )
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(AttemptItem.id == attempt_item_id, AttemptItem.attempt_id == attempt_id)
+    ).first()
+    if (
+        found is None
+        or found.user_id != user_id
+        or found.status != "in_progress"
+        or now > found.deadline + timedelta(seconds=found.grace_seconds)
+    ):
+        raise _save_refusal(user, attempt_id, attempt_item_id, now)
+    unique = _valid_choices(found.item_version_id, choices)
     begin_write()
-    # FOR SHARE on PostgreSQL: a concurrent submit's guarded UPDATE waits for this save to commit,
-    # or this save sees the attempt closed; an acknowledged answer is never left out of a score.
-    # (SQLite's write lock, taken above, already orders the two.)
-    attempt = db.session.get(Attempt, attempt_id, with_for_update={"read": True}, populate_existing=True)
-    if attempt is None or attempt.user_id != user.id:
-        raise DeliveryError(404, "not_found", "No such attempt.")
-    close_if_expired(attempt, now)
-    if not accepts_saves(attempt, now):
-        raise DeliveryError(
-            409,
-            "attempt_closed",
-            "This attempt is closed; the answer was not saved.",
-            attempt_status=attempt.status,
-        )
-    version_id = db.session.scalar(
-        select(AttemptItem.item_version_id).where(
-            AttemptItem.id == attempt_item_id, AttemptItem.attempt_id == attempt.id
-        )
+    written = db.session.execute(
+        _guarded_upsert(db.engine.dialect.name, flagged is not None),
+        {
+            "attempt_id": attempt_id,
+            "attempt_item_id": attempt_item_id,
+            "choices": unique,
+            "flagged": bool(flagged),
+            "now": now,
+            "open_from": now - timedelta(seconds=found.grace_seconds),
+        },
     )
-    if version_id is None:
-        raise DeliveryError(404, "not_found", "No such item in this attempt.")
+    if written.first() is None:
+        # Closed or timed out between the read and the write (a submit, the deadline).
+        db.session.rollback()
+        raise _save_refusal(user, attempt_id, attempt_item_id, now)
+    db.session.commit()
+    return now
+
+
+@functools.cache
+def _guarded_upsert(dialect: str, set_flag: bool):
+    """INSERT one answer ... SELECT it only while the attempt is open and in time, ON CONFLICT
+    update it: one statement, built once per dialect so its compiled form is cached."""
+    still_open = select(Attempt.id).where(
+        Attempt.id == bindparam("attempt_id", type_=Integer),
+        Attempt.status == "in_progress",
+        Attempt.deadline >= bindparam("open_from", type_=UTCDateTime),
+    )
+    if dialect == "postgresql":
+        still_open = still_open.with_for_update(read=True)
+
+    def typed(name, type_):
+        # PostgreSQL needs the type of a parameter in a SELECT list spelled out; SQLite must not
+        # get a CAST (CAST(... AS JSON) would apply numeric affinity and store 0).
+        param = bindparam(name, type_=type_)
+        return cast(param, type_) if dialect == "postgresql" else param
+
+    table = Response.__table__  # Core, not the ORM's bulk insert: one statement with one row
+    upsert = dialect_insert(dialect)(table).from_select(
+        ["attempt_id", "attempt_item_id", "choices", "flagged", "saved_at", "saves"],
+        select(
+            bindparam("attempt_id", type_=Integer),
+            bindparam("attempt_item_id", type_=Integer),
+            typed("choices", JSON),
+            typed("flagged", Boolean),
+            typed("now", UTCDateTime),
+            literal(1, Integer),
+        ).where(still_open.exists()),
+    )
+    changes = {
+        "choices": upsert.excluded.choices,
+        "saved_at": upsert.excluded.saved_at,
+        "saves": table.c.saves + 1,
+    }
+    if set_flag:
+        changes["flagged"] = upsert.excluded.flagged
+    return upsert.on_conflict_do_update(index_elements=[table.c.attempt_item_id], set_=changes).returning(
+        table.c.id
+    )
+
+
+def _valid_choices(version_id: int, choices: list[str]) -> list[str]:
     version = version_cache().get_many({version_id})[version_id]
     valid = {o for o, _ in version.options}
     unique = list(dict.fromkeys(choices))
@@ -253,24 +321,29 @@ def save_answer(
         raise DeliveryError(422, "unknown_option", f"Unknown option(s): {', '.join(unknown)}.")
     if version.type == "single" and len(unique) > 1:
         raise DeliveryError(422, "too_many_choices", "Choose one option for this item.")
-    upsert = dialect_insert(db.engine.dialect.name)(Response).values(
-        attempt_id=attempt.id,
-        attempt_item_id=attempt_item_id,
-        choices=unique,
-        flagged=bool(flagged),
-        saved_at=now,
-        saves=1,
+    return unique
+
+
+def _save_refusal(user: User, attempt_id: int, attempt_item_id: int, now: datetime) -> DeliveryError:
+    """Why a save cannot be taken: no such attempt (or not yours), closed (scoring it now if its
+    time ran out), or no such item in it."""
+    attempt = db.session.get(Attempt, attempt_id, populate_existing=True)
+    if attempt is None or attempt.user_id != user.id:
+        return DeliveryError(404, "not_found", "No such attempt.")
+    close_if_expired(attempt, now)
+    if not accepts_saves(attempt, now):
+        return DeliveryError(
+            409,
+            "attempt_closed",
+            "This attempt is closed; the answer was not saved.",
+            attempt_status=attempt.status,
+        )
+    exists_here = db.session.scalar(
+        select(AttemptItem.id).where(AttemptItem.id == attempt_item_id, AttemptItem.attempt_id == attempt.id)
     )
-    changes = {
-        "choices": upsert.excluded.choices,
-        "saved_at": upsert.excluded.saved_at,
-        "saves": Response.saves + 1,
-    }
-    if flagged is not None:
-        changes["flagged"] = upsert.excluded.flagged
-    db.session.execute(upsert.on_conflict_do_update(index_elements=[Response.attempt_item_id], set_=changes))
-    db.session.commit()
-    return now
+    if exists_here is None:
+        return DeliveryError(404, "not_found", "No such item in this attempt.")
+    return DeliveryError(409, "try_again", "The answer could not be saved; try again.")
 
 
 def dialect_insert(name: str):
@@ -326,7 +399,7 @@ def close_attempt(attempt_id: int, status: str, now: datetime) -> bool:
 
 
 def _score_into(attempt: Attempt, now: datetime) -> None:
-    rows = attempt_rows(attempt.id)
+    rows = attempt_rows(attempt)
     names = domains()
     scored = [
         ScoredResponse(

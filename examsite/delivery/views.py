@@ -11,7 +11,7 @@ from examsite.catalog.services import get_role
 from examsite.delivery import services
 from examsite.delivery.content import attempt_rows
 from examsite.delivery.forms import AnswerForm, StartForm, SubmitAttemptForm
-from examsite.delivery.presenters import attempt_view, item_view, result_view
+from examsite.delivery.presenters import attempt_view, item_view, navigator_html, result_view
 from examsite.security import trainee_required
 
 bp = Blueprint("delivery", __name__, template_folder="templates")
@@ -55,7 +55,7 @@ def take(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     if not attempt.is_open:
         return redirect(url_for("delivery.result", attempt_id=attempt.id))
-    first_open = next((row.position for row in attempt_rows(attempt.id) if not row.answered), 1)
+    first_open = next((row.position for row in attempt_rows(attempt) if not row.answered), 1)
     return redirect(url_for("delivery.item", attempt_id=attempt.id, position=first_open))
 
 
@@ -66,7 +66,7 @@ def item(attempt_id: int, position: int):
     if not attempt.is_open:
         flash("Your time is up: the exam was scored with the answers you saved.", "info")
         return redirect(url_for("delivery.result", attempt_id=attempt.id))
-    rows = attempt_rows(attempt.id)
+    rows = attempt_rows(attempt)
     if not 1 <= position <= len(rows):
         abort(404)
     row = rows[position - 1]
@@ -107,6 +107,7 @@ def item(attempt_id: int, position: int):
             view=attempt_view(attempt, include_items=False),
             item=item_view(row, html=True),
             rows=rows,
+            navigator=navigator_html(rows, attempt.id, position),
             form=form,
             submit_form=SubmitAttemptForm(),
         )
@@ -144,7 +145,7 @@ def review(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     if not attempt.is_open:
         return redirect(url_for("delivery.result", attempt_id=attempt.id))
-    rows = attempt_rows(attempt.id)
+    rows = attempt_rows(attempt)
     unanswered = [r.position for r in rows if not r.answered]
     flagged = [r.position for r in rows if r.flagged]
     return render_template(

@@ -1,0 +1,254 @@
+"""The exam-day fast paths keep their promises: the writer queue, the guarded save, the cached form,
+the navigator built without the template loop."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+
+import pytest
+from sqlalchemy import func, select, text
+
+from examsite.extensions import db
+
+ROLE = "implementation-manager"
+
+
+@pytest.fixture
+def sqlite_only(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("the writer queue is SQLite's (PostgreSQL locks rows)")
+
+
+# ---- the SQLite writer queue --------------------------------------------------------------------
+
+
+def test_second_writer_waits_until_the_first_commits(app, sqlite_only):
+    from examsite.database import begin_write
+
+    events: list[str] = []
+    first_holds = threading.Event()
+    release_first = threading.Event()
+
+    def first():
+        with app.app_context():
+            begin_write()
+            events.append("first has the lock")
+            first_holds.set()
+            release_first.wait(10)
+            events.append("first commits")
+            db.session.commit()
+
+    def second():
+        first_holds.wait(10)
+        with app.app_context():
+            begin_write()
+            events.append("second has the lock")
+            db.session.commit()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    first_holds.wait(10)
+    # The second writer is blocked in the queue while the first holds it.
+    threads[1].join(0.3)
+    assert threads[1].is_alive()
+    assert events == ["first has the lock"]
+    release_first.set()
+    for t in threads:
+        t.join(10)
+    assert events == ["first has the lock", "first commits", "second has the lock"]
+
+
+def test_queue_is_released_by_rollback_and_by_a_failed_request(app, sqlite_only):
+    from examsite.database import begin_write, writer_queue
+
+    with app.app_context():
+        begin_write()
+        db.session.rollback()
+        begin_write()  # the same thread again: it would wait forever if rollback had not released
+        db.session.commit()
+
+    @app.get("/_test_fails_mid_write")
+    def fails_mid_write():
+        begin_write()
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert app.test_client().get("/_test_fails_mid_write").status_code == 500
+    with app.app_context():
+        queue = writer_queue()
+        assert queue._thread_lock.acquire(timeout=5), "the failed request kept the writer queue"
+        queue._thread_lock.release()
+
+
+def test_queue_is_shared_with_other_processes(app, sqlite_only, tmp_path):
+    """Another process (another gunicorn worker) holding the file lock makes a writer wait."""
+    from examsite.database import begin_write, writer_queue
+
+    with app.app_context():
+        lock_path = writer_queue().lock_path
+    assert lock_path and lock_path.endswith(".writer-lock")
+    released = tmp_path / "released"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(0.5)\n"
+            "open(sys.argv[2], 'w').close()\n"
+            "fcntl.flock(fd, fcntl.LOCK_UN)\n",
+            lock_path,
+            str(released),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with app.app_context():
+            begin_write()
+            assert released.exists(), "the writer went ahead while another process held the queue"
+            db.session.commit()
+    finally:
+        holder.wait(10)
+
+
+# ---- the guarded save --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def trainee_session(make_user, login, banks):
+    return login(make_user("trainee"))
+
+
+def _start(session):
+    return session.api("POST", "/api/v1/attempts", json={"role": ROLE}).get_json()
+
+
+def test_save_closed_between_check_and_write_is_refused_and_not_stored(app, trainee_session, monkeypatch):
+    """A submit that lands after the save's read but before its write: the save writes nothing."""
+    from examsite.delivery import services
+    from examsite.delivery.models import Response
+
+    attempt = _start(trainee_session)
+    item = attempt["items"][0]
+    real_begin_write = services.begin_write
+
+    def submit_first():
+        monkeypatch.setattr(services, "begin_write", real_begin_write)
+
+        def other_request():
+            with app.app_context():
+                services.close_attempt(attempt["id"], "submitted", services.utcnow())
+
+        thread = threading.Thread(target=other_request)
+        thread.start()
+        thread.join(20)
+        real_begin_write()
+
+    monkeypatch.setattr(services, "begin_write", submit_first)
+    reply = trainee_session.api(
+        "PUT",
+        f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
+        json={"choices": [item["options"][0]["id"]]},
+    )
+    assert reply.status_code == 409
+    assert reply.get_json()["error"] == "attempt_closed"
+    with app.app_context():
+        stored = db.session.scalar(
+            select(func.count()).select_from(Response).where(Response.attempt_id == attempt["id"])
+        )
+    assert stored == 0
+
+
+def test_save_refusals_say_why(trainee_session, make_user, login):
+    attempt = _start(trainee_session)
+    item = attempt["items"][0]
+    body = {"choices": [item["options"][0]["id"]]}
+    url = f"/api/v1/attempts/{attempt['id']}/responses"
+    missing_item = trainee_session.api("PUT", f"{url}/999999", json=body)
+    assert (missing_item.status_code, missing_item.get_json()["message"]) == (
+        404,
+        "No such item in this attempt.",
+    )
+    stranger = login(make_user("trainee"))
+    theirs = stranger.api("PUT", f"{url}/{item['id']}", json=body)
+    assert (theirs.status_code, theirs.get_json()["message"]) == (404, "No such attempt.")
+    bad = trainee_session.api("PUT", f"{url}/{item['id']}", json={"choices": ["zz"]})
+    assert (bad.status_code, bad.get_json()["error"]) == (422, "unknown_option")
+    trainee_session.api("POST", f"/api/v1/attempts/{attempt['id']}/submit")
+    closed = trainee_session.api("PUT", f"{url}/{item['id']}", json=body)
+    assert (closed.status_code, closed.get_json()["error"]) == (409, "attempt_closed")
+
+
+def test_save_counts_repeats_and_keeps_the_flag_when_not_sent(app, trainee_session):
+    from examsite.delivery.models import Response
+
+    attempt = _start(trainee_session)
+    item = attempt["items"][0]
+    first, second = item["options"][0]["id"], item["options"][1]["id"]
+    url = f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}"
+    trainee_session.api("PUT", url, json={"choices": [first], "flagged": True})
+    trainee_session.api("PUT", url, json={"choices": [second]})
+    with app.app_context():
+        row = db.session.scalar(select(Response).where(Response.attempt_item_id == item["id"]))
+        assert (row.choices, row.flagged, row.saves) == ([second], True, 2)
+
+
+# ---- the cached form ---------------------------------------------------------------------------
+
+
+def test_cached_form_never_serves_another_attempt_with_the_same_id(app, trainee_session):
+    """SQLite can hand a deleted row's id to the next row; the cache is keyed by id and start."""
+    from examsite.delivery.content import attempt_rows
+    from examsite.delivery.models import Attempt
+
+    attempt = _start(trainee_session)
+    with app.app_context():
+        first = db.session.get(Attempt, attempt["id"])
+        before = [(r.id, r.version.id) for r in attempt_rows(first)]
+        moved = db.session.get(Attempt, attempt["id"])
+        moved.started_at = moved.started_at.replace(
+            microsecond=(moved.started_at.microsecond + 1) % 1_000_000
+        )
+        db.session.commit()
+        db.session.execute(
+            text("UPDATE attempt_items SET option_order = '[\"z\"]' WHERE attempt_id = :a"),
+            {"a": attempt["id"]},
+        )
+        db.session.commit()
+        after = attempt_rows(db.session.get(Attempt, attempt["id"]))
+    assert [(r.id, r.version.id) for r in after] == before
+    assert {r.option_order for r in after} == {("z",)}
+
+
+# ---- the navigator -----------------------------------------------------------------------------
+
+
+def test_navigator_marks_answered_flagged_and_current(trainee_session):
+    started = trainee_session.form(f"/exams/{ROLE}/start", {})
+    base = started.headers["Location"].rsplit("/items/", 1)[0]
+    attempt_id = int(re.search(r"/attempts/(\d+)", base).group(1))
+    attempt = trainee_session.api("GET", f"/api/v1/attempts/{attempt_id}").get_json()
+    one, two = attempt["items"][0], attempt["items"][1]
+    url = f"/api/v1/attempts/{attempt_id}/responses"
+    trainee_session.api("PUT", f"{url}/{one['id']}", json={"choices": [one["options"][0]["id"]]})
+    trainee_session.api("PUT", f"{url}/{two['id']}", json={"choices": [], "flagged": True})
+    page = trainee_session.client.get(f"{base}/items/3").get_data(as_text=True)
+    links = re.findall(r'<li><a href="([^"]+)" data-position="(\d+)" class="([^"]*)"([^>]*)>(\d+)<span', page)
+    assert [int(p) for _, p, *_ in links] == list(range(1, len(attempt["items"]) + 1))
+    by_position = {int(p): (href, css, extra) for href, p, css, extra, _ in links}
+    assert by_position[1][0] == f"{base}/items/1"
+    assert by_position[1][1] == "answered"
+    assert by_position[2][1] == "flagged"
+    assert by_position[3][1] == ""
+    assert 'aria-current="page"' in by_position[3][2]
+    assert not any("aria-current" in extra for p, (_, _, extra) in by_position.items() if p != 3)
+    assert '1<span class="visually-hidden">, answered</span>' in page
+    assert '2<span class="visually-hidden">, unanswered, flagged</span>' in page
