@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Float, and_, case, cast, distinct, func, literal_column, select
+from sqlalchemy import Float, and_, case, cast, distinct, func, literal_column, select, text
 from sqlalchemy.orm import aliased
 
 from examsite.catalog.models import Category, Role
@@ -238,29 +238,52 @@ def _empty(label: str, key: str) -> PassRateRow:
     return PassRateRow(label, key, 0, 0, 0, None, None, None, None, None)
 
 
-def _utc_text(column, sqlite_format: str, postgres_format: str):
-    """closed_at formatted in UTC whatever the session time zone (literals, so GROUP BY matches)."""
+_PERIODS = {"month": ("%Y-%m", "YYYY-MM"), "year": ("%Y", "YYYY")}
+
+
+def _utc_period(column, unit: str):
+    """The UTC month or year of `column`, as a group key (whatever the session time zone).
+
+    PostgreSQL truncates the timestamp (cheap per row) and `_period_text` formats the few keys;
+    SQLite stores UTC text and formats it directly.
+    """
     if db.engine.dialect.name == "postgresql":
-        return func.to_char(
-            func.timezone(literal_column("'UTC'"), column), literal_column(f"'{postgres_format}'")
-        )
-    return func.strftime(literal_column(f"'{sqlite_format}'"), column)
+        return func.date_trunc(literal_column(f"'{unit}'"), func.timezone(literal_column("'UTC'"), column))
+    return func.strftime(literal_column(f"'{_PERIODS[unit][0]}'"), column)
+
+
+def _period_text(key, unit: str):
+    """A period key from `_utc_period` as text: 2026-11 or 2026."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(key, literal_column(f"'{_PERIODS[unit][1]}'"))
+    return key
 
 
 @dataclass
 class _Grouping:
-    """How one `by` groups attempts: the columns to group on, their order, the joins they need,
-    the (key, label) of a result row, and every group that exists (to list empty ones too)."""
+    """How one `by` groups attempts.
 
-    columns: list
-    order: list
-    joins: Callable = lambda stmt: stmt
-    key: Callable = lambda row: (str(row[0]), str(row[0]))
+    `keys` are the group's key columns at the attempt level (labelled; `inner_joins` adds what
+    they need): the figures are aggregated over those alone, so the database sorts narrow rows.
+    `outer(sub)` gives, over that aggregate, the columns to show, their order and the joins that
+    look up names for the few groups. `key` makes a result row's (key, label); `everyone` lists
+    every group that exists (to show empty ones too).
+    """
+
+    keys: list
+    outer: Callable
+    key: Callable
+    inner_joins: Callable = lambda stmt: stmt
     everyone: Callable | None = None
 
 
-def _with_role(stmt):
-    return stmt.join(Role, Attempt.role_id == Role.id).join(Category, Role.category_id == Category.id)
+def _role_lookup(sub):
+    columns = [Role.slug, Role.name, Category.position, Role.position]
+
+    def joins(stmt):
+        return stmt.join(Role, Role.id == sub.c.role_id).join(Category, Role.category_id == Category.id)
+
+    return columns, [Category.position, Role.position], joins
 
 
 def _by_role() -> _Grouping:
@@ -269,11 +292,7 @@ def _by_role() -> _Grouping:
         return [tuple(r) for r in db.session.execute(stmt)]
 
     return _Grouping(
-        [Role.slug, Role.name, Category.position, Role.position],
-        [Category.position, Role.position],
-        _with_role,
-        lambda r: (r.slug, r.name),
-        everyone,
+        [Attempt.role_id.label("role_id")], _role_lookup, lambda r: (r.slug, r.name), everyone=everyone
     )
 
 
@@ -284,12 +303,21 @@ def _by_category() -> _Grouping:
             for r in db.session.execute(select(Category.slug, Category.name).order_by(Category.position))
         ]
 
+    def outer(sub):
+        columns = [Category.slug, Category.name, Category.position]
+        return (
+            columns,
+            [Category.position],
+            lambda stmt: stmt.join(Category, Category.id == sub.c.category_id),
+        )
+
+    role = aliased(Role)
     return _Grouping(
-        [Category.slug, Category.name, Category.position],
-        [Category.position],
-        _with_role,
+        [role.category_id.label("category_id")],
+        outer,
         lambda r: (r.slug, r.name),
-        everyone,
+        inner_joins=lambda stmt: stmt.join(role, Attempt.role_id == role.id),
+        everyone=everyone,
     )
 
 
@@ -298,22 +326,23 @@ def _by_institution() -> _Grouping:
         stmt = select(Institution.id, Institution.name).where(Institution.archived_at.is_(None))
         return [(str(i), name) for i, name in db.session.execute(stmt.order_by(Institution.name))]
 
+    def outer(sub):
+        return (
+            [Institution.id, Institution.name],
+            [Institution.name],
+            lambda stmt: stmt.outerjoin(Institution, Institution.id == sub.c.institution_id),
+        )
+
     return _Grouping(
-        [Institution.id, Institution.name],
-        [Institution.name],
-        lambda stmt: stmt.outerjoin(Institution, Attempt.institution_id == Institution.id),
+        [Attempt.institution_id.label("institution_id")],
+        outer,
         lambda r: (str(r.id), r.name) if r.id is not None else ("", "No institution"),
-        everyone,
+        everyone=everyone,
     )
 
 
 def _by_cohort() -> _Grouping:
     home = aliased(Institution)
-
-    def joins(stmt):
-        return stmt.outerjoin(Cohort, Attempt.cohort_id == Cohort.id).outerjoin(
-            home, Cohort.institution_id == home.id
-        )
 
     def everyone():
         stmt = (
@@ -324,32 +353,55 @@ def _by_cohort() -> _Grouping:
         )
         return [(str(i), f"{name} ({where})") for i, name, where in db.session.execute(stmt)]
 
+    def outer(sub):
+        def joins(stmt):
+            return stmt.outerjoin(Cohort, Cohort.id == sub.c.cohort_id).outerjoin(
+                home, Cohort.institution_id == home.id
+            )
+
+        return [Cohort.id, Cohort.name, home.name.label("institution")], [home.name, Cohort.name], joins
+
     return _Grouping(
-        [Cohort.id, Cohort.name, home.name.label("institution")],
-        [home.name, Cohort.name],
-        joins,
+        [Attempt.cohort_id.label("cohort_id")],
+        outer,
         lambda r: (str(r.id), f"{r.name} ({r.institution})") if r.id is not None else ("", "No cohort"),
-        everyone,
+        everyone=everyone,
     )
 
 
 def _by_month() -> _Grouping:
-    month = _utc_text(Attempt.closed_at, "%Y-%m", "YYYY-MM").label("month")
-    return _Grouping([month], [month])
+    def outer(sub):
+        return [_period_text(sub.c.month, "month").label("month")], [sub.c.month], lambda stmt: stmt
+
+    return _Grouping(
+        [_utc_period(Attempt.closed_at, "month").label("month")],
+        outer,
+        lambda r: (str(r.month), str(r.month)),
+    )
 
 
 def _by_role_year() -> _Grouping:
     """NCCA-style: per exam (role) and calendar year, split where the passing point changed."""
-    year = _utc_text(Attempt.closed_at, "%Y", "YYYY").label("year")
 
     def key(r):
         point = f"{float(r.passing_percent):g}"
         return f"{r.slug}/{r.year}/{point}", f"{r.name}, {r.year}, passing {point}%"
 
+    def outer(sub):
+        columns, order, joins = _role_lookup(sub)
+        return (
+            [*columns, _period_text(sub.c.year, "year").label("year"), sub.c.passing_percent],
+            [*order, sub.c.year, sub.c.passing_percent],
+            joins,
+        )
+
     return _Grouping(
-        [Role.slug, Role.name, Category.position, Role.position, year, Attempt.passing_percent],
-        [Category.position, Role.position, year, Attempt.passing_percent],
-        _with_role,
+        [
+            Attempt.role_id.label("role_id"),
+            _utc_period(Attempt.closed_at, "year").label("year"),
+            Attempt.passing_percent.label("passing_percent"),
+        ],
+        outer,
         key,
     )
 
@@ -362,23 +414,28 @@ _GROUPINGS: dict[str, Callable[[], _Grouping]] = {
     "month": _by_month,
     "role-year": _by_role_year,
 }
+FIGURES = ("attempts", "candidates", "passed", "scored", "mean", "mean_sq", "passing_min", "passing_max")
 
 
 def pass_rate_rows(filters: ReportFilters) -> list[PassRateRow]:
     """One row per group, in the catalogue's (or the calendar's, or alphabetical) order.
 
-    The figures come from one GROUP BY query; groups without attempts are listed with zeros where
-    the group exists regardless (roles, categories, active institutions and cohorts).
+    The figures come from one query: aggregated by the group's key columns alone (ids, a
+    truncated date), then joined to the few names. Groups without attempts are listed with zeros
+    where the group exists regardless (roles, categories, active institutions and cohorts).
     """
     grouping = _GROUPINGS[filters.by]()
-    stmt = (
-        grouping.joins(select(*grouping.columns, *_aggregates()).select_from(Attempt))
+    per_group = (
+        grouping.inner_joins(select(*grouping.keys, *_aggregates()).select_from(Attempt))
         .where(*_conditions(filters))
-        .group_by(*grouping.columns)
-        .order_by(*grouping.order)
+        .group_by(*grouping.keys)
+        .subquery("per_group")
     )
+    columns, order, joins = grouping.outer(per_group)
+    figures = [per_group.c[name] for name in FIGURES]
+    stmt = joins(select(*columns, *figures).select_from(per_group)).order_by(*order)
     found: dict[str, PassRateRow] = {}
-    for row in db.session.execute(stmt):
+    for row in _report_session().execute(stmt):
         key, label = grouping.key(row)
         found[key] = _figures(label, key, row)
     if grouping.everyone is None:
@@ -386,6 +443,17 @@ def pass_rate_rows(filters: ReportFilters) -> list[PassRateRow]:
     rows = [found.pop(key, None) or _empty(label, key) for key, label in grouping.everyone()]
     # Groups not listed above (archived, or no cohort at all) follow, the "none" group last.
     return rows + sorted(found.values(), key=lambda r: r.group_key == "")
+
+
+def _report_session():
+    """The session; on PostgreSQL, with memory enough to sort a million attempts in RAM."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+    return db.session
+
+
+#: per sort of a report query, for its transaction only (PostgreSQL; the default 4 MB spills)
+REPORT_WORK_MEM = "128MB"
 
 
 def pass_rates(by: str = "role", start=None, end=None, attempts: str = "all") -> list[dict]:
