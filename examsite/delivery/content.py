@@ -185,6 +185,60 @@ class _FormCache:
         return form
 
 
+@dataclass(frozen=True)
+class SaveFacts:
+    """What a save needs to know of an attempt that never changes: whose it is, which instance
+    (started_at), its grace, and each of its items' version."""
+
+    user_id: int
+    started_at: object
+    grace_seconds: int
+    versions: dict[int, int]
+
+
+class _SaveFactsCache:
+    def __init__(self, size: int = 5_000):
+        self._data: OrderedDict[int, SaveFacts] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, attempt_id: int) -> SaveFacts | None:
+        with self._lock:
+            facts = self._data.get(attempt_id)
+            if facts is not None:
+                self._data.move_to_end(attempt_id)
+                return facts
+        rows = db.session.execute(
+            select(
+                AttemptItem.id,
+                AttemptItem.item_version_id,
+                Attempt.user_id,
+                Attempt.started_at,
+                Attempt.grace_seconds,
+            )
+            .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+            .where(AttemptItem.attempt_id == attempt_id)
+        ).all()
+        if not rows:
+            return None
+        facts = SaveFacts(rows[0][2], rows[0][3], rows[0][4], {r[0]: r[1] for r in rows})
+        with self._lock:
+            self._data[attempt_id] = facts
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return facts
+
+    def forget(self, attempt_id: int) -> None:
+        with self._lock:
+            self._data.pop(attempt_id, None)
+
+
+def save_facts_cache() -> _SaveFactsCache:
+    """attempt id -> SaveFacts, per worker. A save's guarded write re-checks the owner and the
+    start time in the database, so an entry that no longer matches is never written through."""
+    return current_app.extensions.setdefault("examsite_save_facts", _SaveFactsCache())
+
+
 def attempt_form(attempt: Attempt) -> tuple[FormRow, ...]:
     return current_app.extensions.setdefault("examsite_forms", _FormCache()).get(attempt)
 

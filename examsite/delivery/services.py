@@ -22,7 +22,7 @@ from examsite.banks.queries import blueprint_quotas, eligible_pool
 from examsite.catalog.models import Role
 from examsite.database import begin_write
 from examsite.delivery.assembly import AssemblyError, assemble, shuffle_options
-from examsite.delivery.content import attempt_rows, domains, version_cache
+from examsite.delivery.content import attempt_rows, domains, save_facts_cache, version_cache
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
 from examsite.extensions import db
@@ -220,51 +220,43 @@ def save_answer(
 ) -> datetime:
     """Validate and upsert one answer, committed before returning the time it was saved.
 
-    One read (the item, its attempt's owner and state) and one guarded write: the upsert inserts
-    only while the attempt is open and within its deadline plus grace, so the check and the write
-    are one statement. On SQLite the write waits its turn in the writer queue (begin_write); on
-    PostgreSQL the guard takes FOR SHARE on the attempt row, so a concurrent submit's guarded
-    UPDATE waits for this save to commit, or this save finds the attempt closed and writes
-    nothing: an acknowledged answer is never left out of a score. A repeat or a second tab is
-    harmless. Anything unusual (not found, not yours, closed, late) takes the slow path, which
-    says exactly why.
+    What never changes about an attempt (its owner, its start, its grace, its items' versions)
+    is read once per worker and kept; then a save is one guarded write: the upsert inserts only
+    while the attempt is this trainee's, the same instance (start time), open, and within its
+    deadline plus grace, so the checks and the write are one statement. On SQLite the write waits
+    its turn in the writer queue (begin_write); on PostgreSQL the guard takes FOR SHARE on the
+    attempt row, so a concurrent submit's guarded UPDATE waits for this save to commit, or this
+    save finds the attempt closed and writes nothing: an acknowledged answer is never left out
+    of a score. A repeat or a second tab is harmless. Anything unusual (not found, not yours,
+    closed, late) takes the slow path, which says exactly why.
     """
     now = now or utcnow()
     user_id = user.id
-    found = db.session.execute(
-        select(
-            AttemptItem.item_version_id,
-            Attempt.user_id,
-            Attempt.status,
-            Attempt.deadline,
-            Attempt.grace_seconds,
-        )
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-        .where(AttemptItem.id == attempt_item_id, AttemptItem.attempt_id == attempt_id)
-    ).first()
-    if (
-        found is None
-        or found.user_id != user_id
-        or found.status != "in_progress"
-        or now > found.deadline + timedelta(seconds=found.grace_seconds)
-    ):
+    facts_cache = save_facts_cache()
+    facts = facts_cache.get(attempt_id)
+    version_id = facts.versions.get(attempt_item_id) if facts and facts.user_id == user_id else None
+    if version_id is None:
         raise _save_refusal(user, attempt_id, attempt_item_id, now)
-    unique = _valid_choices(found.item_version_id, choices)
+    unique = _valid_choices(version_id, choices)
     begin_write()
     written = db.session.execute(
         _guarded_upsert(db.engine.dialect.name, flagged is not None),
         {
             "attempt_id": attempt_id,
             "attempt_item_id": attempt_item_id,
+            "user_id": user_id,
+            "started_at": facts.started_at,
             "choices": unique,
             "flagged": bool(flagged),
             "now": now,
-            "open_from": now - timedelta(seconds=found.grace_seconds),
+            "open_from": now - timedelta(seconds=facts.grace_seconds),
         },
     )
     if written.first() is None:
-        # Closed or timed out between the read and the write (a submit, the deadline).
+        # Closed or timed out since (a submit, the deadline), or not the attempt the cache
+        # remembers: write nothing, and say why.
         db.session.rollback()
+        facts_cache.forget(attempt_id)
         raise _save_refusal(user, attempt_id, attempt_item_id, now)
     db.session.commit()
     return now
@@ -276,6 +268,8 @@ def _guarded_upsert(dialect: str, set_flag: bool):
     update it: one statement, built once per dialect so its compiled form is cached."""
     still_open = select(Attempt.id).where(
         Attempt.id == bindparam("attempt_id", type_=Integer),
+        Attempt.user_id == bindparam("user_id", type_=Integer),
+        Attempt.started_at == bindparam("started_at", type_=UTCDateTime),
         Attempt.status == "in_progress",
         Attempt.deadline >= bindparam("open_from", type_=UTCDateTime),
     )

@@ -201,6 +201,29 @@ def test_save_counts_repeats_and_keeps_the_flag_when_not_sent(app, trainee_sessi
         assert (row.choices, row.flagged, row.saves) == ([second], True, 2)
 
 
+def test_remembered_attempt_facts_are_rechecked_by_the_write(app, trainee_session):
+    """Facts a worker keeps about an attempt that no longer match the database write nothing."""
+    from examsite.delivery.models import Attempt, Response
+
+    attempt = _start(trainee_session)
+    item = attempt["items"][0]
+    url = f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}"
+    option = item["options"][0]["id"]
+    assert trainee_session.api("PUT", url, json={"choices": [option]}).status_code == 200
+    with app.app_context():  # the row now stands for another instance (as a reused id would)
+        row = db.session.get(Attempt, attempt["id"])
+        row.started_at = row.started_at.replace(microsecond=(row.started_at.microsecond + 1) % 1_000_000)
+        db.session.commit()
+    other = item["options"][1]["id"]
+    refused = trainee_session.api("PUT", url, json={"choices": [other]})
+    assert refused.status_code == 409
+    with app.app_context():
+        stored = db.session.scalar(select(Response.choices).where(Response.attempt_item_id == item["id"]))
+    assert stored == [option]
+    # The stale facts were dropped: the next save reads them afresh and goes through.
+    assert trainee_session.api("PUT", url, json={"choices": [other]}).status_code == 200
+
+
 # ---- the cached form ---------------------------------------------------------------------------
 
 
