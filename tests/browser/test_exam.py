@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import log_in
 
 ROLE = "implementation-manager"
@@ -102,9 +104,9 @@ def test_time_running_out_scores_saved_answers(live_server, page):
         # the one-minute warning is announced in the assertive live region
         warning = page.locator("#time-warning")
         assert warning.get_attribute("role") == "alert"
-        page.wait_for_function(
-            "document.getElementById('time-warning').textContent.includes('One minute left')"
-        )
+        # a locator assertion, not wait_for_function: a string predicate is eval'd in the page,
+        # which the Content-Security-Policy (rightly) refuses once the first check is false
+        expect(warning).to_contain_text("One minute left", timeout=30_000)
         option = page.locator('input[name="choice"]').first
         option.check()
         page.get_by_text("All answers saved").wait_for()
