@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 from flask import current_app
@@ -71,15 +72,45 @@ class RowState:
         return bool(self.choices)
 
 
-class _VersionCache:
-    def __init__(self, size: int = 20_000):
-        self._data: OrderedDict[int, VersionData] = OrderedDict()
+class _LRU:
+    """A bounded, thread-safe map, least recently used out first (one per worker and app)."""
+
+    def __init__(self, size: int):
+        self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._size = size
 
-    def get_many(self, ids: set[int]) -> dict[int, VersionData]:
+    def get_many(self, keys) -> dict:
         with self._lock:
-            found = {i: self._data[i] for i in ids if i in self._data}
+            found = {k: self._data[k] for k in keys if k in self._data}
+            for key in found:
+                self._data.move_to_end(key)
+        return found
+
+    def get(self, key):
+        return self.get_many((key,)).get(key)
+
+    def put_many(self, values: dict) -> None:
+        with self._lock:
+            self._data.update(values)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+    def forget(self, key) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+class _VersionCache(_LRU):
+    def __init__(self, size: int = 20_000):
+        super().__init__(size)
+
+    def get_many(self, ids: set[int]) -> dict[int, VersionData]:
+        found = super().get_many(ids)
         missing = ids - found.keys()
         if missing:
             rows = db.session.execute(
@@ -111,16 +142,9 @@ class _VersionCache:
                 )
                 for r in rows
             }
-            with self._lock:
-                self._data.update(loaded)
-                while len(self._data) > self._size:
-                    self._data.popitem(last=False)
+            self.put_many(loaded)
             found.update(loaded)
         return found
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
 
 
 def version_cache() -> _VersionCache:
@@ -148,99 +172,73 @@ class FormRow:
     is_pretest: bool
 
 
-class _FormCache:
-    """attempt -> its form, newest last. Keyed by (id, started_at), so a reused id never matches."""
-
-    def __init__(self, size: int = 2_000):
-        self._data: OrderedDict[tuple, tuple[FormRow, ...]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, attempt: Attempt) -> tuple[FormRow, ...]:
-        key = (attempt.id, attempt.started_at)
-        with self._lock:
-            form = self._data.get(key)
-            if form is not None:
-                self._data.move_to_end(key)
-                return form
-        form = tuple(
-            FormRow(r[0], r[1], r[2], tuple(r[3]), bool(r[4]))
-            for r in db.session.execute(
-                select(
-                    AttemptItem.id,
-                    AttemptItem.position,
-                    AttemptItem.item_version_id,
-                    AttemptItem.option_order,
-                    AttemptItem.is_pretest,
-                )
-                .where(AttemptItem.attempt_id == attempt.id)
-                .order_by(AttemptItem.position)
-            )
-        )
-        if form:  # an attempt's items are inserted with it, in one transaction
-            with self._lock:
-                self._data[key] = form
-                while len(self._data) > self._size:
-                    self._data.popitem(last=False)
-        return form
-
-
 @dataclass(frozen=True)
-class SaveFacts:
-    """What a save needs to know of an attempt that never changes: whose it is, which instance
-    (started_at), its grace, and each of its items' version."""
+class AttemptForm:
+    """What never changes about a started attempt: whose it is, which instance (started_at, so a
+    reused id never matches), its grace, and its form (versions, order, option order)."""
 
     user_id: int
-    started_at: object
+    started_at: datetime
     grace_seconds: int
-    versions: dict[int, int]
+    rows: tuple[FormRow, ...]
+
+    @cached_property
+    def versions(self) -> dict[int, int]:
+        """attempt item id -> item version id"""
+        return {row.id: row.version_id for row in self.rows}
 
 
-class _SaveFactsCache:
+class _AttemptForms(_LRU):
+    """attempt id -> AttemptForm, per worker; loaded with one query."""
+
     def __init__(self, size: int = 5_000):
-        self._data: OrderedDict[int, SaveFacts] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
+        super().__init__(size)
 
-    def get(self, attempt_id: int) -> SaveFacts | None:
-        with self._lock:
-            facts = self._data.get(attempt_id)
-            if facts is not None:
-                self._data.move_to_end(attempt_id)
-                return facts
+    def load(self, attempt_id: int) -> AttemptForm | None:
+        form = self.get(attempt_id)
+        if form is not None:
+            return form
         rows = db.session.execute(
             select(
                 AttemptItem.id,
+                AttemptItem.position,
                 AttemptItem.item_version_id,
+                AttemptItem.option_order,
+                AttemptItem.is_pretest,
                 Attempt.user_id,
                 Attempt.started_at,
                 Attempt.grace_seconds,
             )
             .join(Attempt, Attempt.id == AttemptItem.attempt_id)
             .where(AttemptItem.attempt_id == attempt_id)
+            .order_by(AttemptItem.position)
         ).all()
-        if not rows:
+        if not rows:  # no such attempt (an attempt's items are inserted with it)
             return None
-        facts = SaveFacts(rows[0][2], rows[0][3], rows[0][4], {r[0]: r[1] for r in rows})
-        with self._lock:
-            self._data[attempt_id] = facts
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return facts
+        first = rows[0]
+        form = AttemptForm(
+            first.user_id,
+            first.started_at,
+            first.grace_seconds,
+            tuple(FormRow(r[0], r[1], r[2], tuple(r[3]), bool(r[4])) for r in rows),
+        )
+        self.put_many({attempt_id: form})
+        return form
 
-    def forget(self, attempt_id: int) -> None:
-        with self._lock:
-            self._data.pop(attempt_id, None)
 
-
-def save_facts_cache() -> _SaveFactsCache:
-    """attempt id -> SaveFacts, per worker. A save's guarded write re-checks the owner and the
-    start time in the database, so an entry that no longer matches is never written through."""
-    return current_app.extensions.setdefault("examsite_save_facts", _SaveFactsCache())
+def attempt_forms() -> _AttemptForms:
+    """The worker's attempt forms. Whoever relies on one re-checks it against the database: the
+    pages by the attempt's start time (attempt_form), a save by its guarded write."""
+    return current_app.extensions.setdefault("examsite_attempt_forms", _AttemptForms())
 
 
 def attempt_form(attempt: Attempt) -> tuple[FormRow, ...]:
-    return current_app.extensions.setdefault("examsite_forms", _FormCache()).get(attempt)
+    forms = attempt_forms()
+    form = forms.load(attempt.id)
+    if form is not None and form.started_at != attempt.started_at:
+        forms.forget(attempt.id)  # another attempt under a reused id: read it afresh
+        form = forms.load(attempt.id)
+    return form.rows if form is not None else ()
 
 
 def attempt_rows(attempt: Attempt) -> list[RowState]:

@@ -22,7 +22,7 @@ from examsite.banks.queries import blueprint_quotas, eligible_pool
 from examsite.catalog.models import Role
 from examsite.database import begin_write
 from examsite.delivery.assembly import AssemblyError, assemble, shuffle_options
-from examsite.delivery.content import attempt_rows, domains, save_facts_cache, version_cache
+from examsite.delivery.content import attempt_forms, attempt_rows, domains, version_cache
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
 from examsite.extensions import db
@@ -232,8 +232,8 @@ def save_answer(
     """
     now = now or utcnow()
     user_id = user.id
-    facts_cache = save_facts_cache()
-    facts = facts_cache.get(attempt_id)
+    forms = attempt_forms()
+    facts = forms.load(attempt_id)
     version_id = facts.versions.get(attempt_item_id) if facts and facts.user_id == user_id else None
     if version_id is None:
         raise _save_refusal(user, attempt_id, attempt_item_id, now)
@@ -256,7 +256,7 @@ def save_answer(
         # Closed or timed out since (a submit, the deadline), or not the attempt the cache
         # remembers: write nothing, and say why.
         db.session.rollback()
-        facts_cache.forget(attempt_id)
+        forms.forget(attempt_id)
         raise _save_refusal(user, attempt_id, attempt_item_id, now)
     db.session.commit()
     return now

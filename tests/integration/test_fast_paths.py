@@ -251,6 +251,21 @@ def test_cached_form_never_serves_another_attempt_with_the_same_id(app, trainee_
     assert {r.option_order for r in after} == {("z",)}
 
 
+def test_item_pages_read_the_form_once_per_worker(app, trainee_session):
+    """After the first page, an item page reads only the responses, not the form again."""
+    from sqlalchemy import event
+
+    attempt = _start(trainee_session)
+    assert trainee_session.client.get(f"/attempts/{attempt['id']}/items/1").status_code == 200
+    statements: list[str] = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for position in (2, 3, 4):
+        assert trainee_session.client.get(f"/attempts/{attempt['id']}/items/{position}").status_code == 200
+    assert any("FROM responses" in sql for sql in statements)
+    assert not [sql for sql in statements if "attempt_items.option_order" in sql]
+
+
 # ---- the navigator -----------------------------------------------------------------------------
 
 
