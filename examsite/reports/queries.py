@@ -414,7 +414,6 @@ _GROUPINGS: dict[str, Callable[[], _Grouping]] = {
     "month": _by_month,
     "role-year": _by_role_year,
 }
-FIGURES = ("attempts", "candidates", "passed", "scored", "mean", "mean_sq", "passing_min", "passing_max")
 
 
 def pass_rate_rows(filters: ReportFilters) -> list[PassRateRow]:
@@ -425,14 +424,15 @@ def pass_rate_rows(filters: ReportFilters) -> list[PassRateRow]:
     where the group exists regardless (roles, categories, active institutions and cohorts).
     """
     grouping = _GROUPINGS[filters.by]()
+    aggregates = _aggregates()
     per_group = (
-        grouping.inner_joins(select(*grouping.keys, *_aggregates()).select_from(Attempt))
+        grouping.inner_joins(select(*grouping.keys, *aggregates).select_from(Attempt))
         .where(*_conditions(filters))
         .group_by(*grouping.keys)
         .subquery("per_group")
     )
     columns, order, joins = grouping.outer(per_group)
-    figures = [per_group.c[name] for name in FIGURES]
+    figures = [per_group.c[aggregate.name] for aggregate in aggregates]
     stmt = joins(select(*columns, *figures).select_from(per_group)).order_by(*order)
     found: dict[str, PassRateRow] = {}
     for row in _report_session().execute(stmt):
