@@ -13,9 +13,12 @@ import random
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from examsite.delivery.history import GROUP_KEYS
 
 ATTEMPT_COLUMNS = (
     "user_id",
@@ -36,6 +39,8 @@ ATTEMPT_COLUMNS = (
     "score_percent",
     "passed",
     "domain_results",
+    "closed_month",
+    *GROUP_KEYS,
 )
 USER_COLUMNS = (
     "email",
@@ -58,7 +63,8 @@ def generate(database_url: str, attempts: int, seed: int = 10, say=print) -> dic
     backend = make_url(database_url).get_backend_name()
     engine = create_engine(database_url)
     with engine.begin() as conn:
-        roles = [r for (r,) in conn.execute(text("SELECT id FROM roles ORDER BY id"))]
+        categories = dict(conn.execute(text("SELECT id, category_id FROM roles ORDER BY id")).all())
+        roles = list(categories)
         password_hash = (
             conn.execute(text("SELECT password_hash FROM users WHERE role = 'trainee' LIMIT 1")).scalar()
             or "x"
@@ -82,9 +88,10 @@ def generate(database_url: str, attempts: int, seed: int = 10, say=print) -> dic
         first_user = (conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM users")).scalar_one()) + 1
     engine.dispose()
     rng = random.Random(seed)
-    users, rows = _history(
+    users, rows, closes = _history(
         rng, attempts, roles, cohorts, first_user, password_hash, int(now.timestamp()), backend
     )
+    rows = _with_links(rows, closes, categories, backend)
     say(
         f"  generated {attempts:,} attempts for {len(users):,} trainees in memory "
         f"({time.perf_counter() - started:.1f} s); inserting…"
@@ -122,6 +129,7 @@ def _history(
     created = stamp(now - MONTHS * 31 * DAY)
     users: list[tuple] = []
     rows: list[tuple] = []
+    closes: list[int] = []
     user_id = first_user
     while len(rows) < total:
         institution_id, cohort_id = rng.choice(cohorts)
@@ -173,6 +181,7 @@ def _history(
                     templates[role] % _split(rng, correct),
                 )
             )
+            closes.append(moment + minutes_used * 60)
             moment += rng.randrange(30, 150) * DAY
             if passed:
                 role = rng.choices(roles, weights)[0]
@@ -180,7 +189,37 @@ def _history(
             else:
                 sequence += 1
         user_id += 1
-    return users, rows
+    return users, rows, closes
+
+
+def _with_links(rows: list[tuple], closes: list[int], categories: dict, backend: str) -> list[tuple]:
+    """Each attempt with its closing month and its links to the same trainee's previous closed
+    attempts, as closing it in the app sets them (examsite.delivery.history's group keys). A
+    trainee's attempts are generated together, in the order they closed."""
+    stamp = _sqlite_time if backend == "sqlite" else _pg_time
+    out: list[tuple] = []
+    last: dict = {}
+    user = None
+    for row, closed in zip(rows, closes, strict=True):
+        if row[0] != user:
+            user, last = row[0], {name: {} for name in GROUP_KEYS}
+        moment = time.gmtime(closed)
+        facts = SimpleNamespace(
+            closed_month=moment.tm_year * 100 + moment.tm_mon,
+            role_id=row[1],
+            category_id=categories[row[1]],
+            institution_id=row[9],
+            cohort_id=row[10],
+            passing_percent=row[8],
+        )
+        links = []
+        for name, key in GROUP_KEYS.items():
+            group = key(facts)
+            previous = last[name].get(group)
+            links.append(None if previous is None else stamp(previous))
+            last[name][group] = closed
+        out.append((*row, facts.closed_month, *links))
+    return out
 
 
 def _domain_template(index: int) -> str:

@@ -63,6 +63,8 @@ class Attempt(db.Model):
     #: 1 for the trainee's first attempt at this exam, 2 for the second, ...
     sequence: Mapped[int] = mapped_column(Integer, default=1)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the UTC year and month it closed, as YYYYMM (202611): what reports group months and years by
+    closed_month: Mapped[int | None] = mapped_column(Integer)
     raw_score: Mapped[int | None] = mapped_column(Integer)
     scored_items: Mapped[int | None] = mapped_column(Integer)
     score_percent: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
@@ -70,6 +72,18 @@ class Attempt(db.Model):
     #: [{"name", "code", "correct", "total"}], stored at scoring, never recomputed
     domain_results: Mapped[list[dict] | None] = mapped_column(JSON)
     last_device: Mapped[str | None] = mapped_column(String(64))
+    # When this trainee's previous closed attempt closed, per report group: any exam, the same UTC
+    # month, the same exam, role category, institution, cohort, and the same exam, passing
+    # standard and UTC year. Kept by examsite.delivery.history when an attempt closes, so a report
+    # counts candidates in one pass: an attempt is a new candidate for its group when the previous
+    # one in the group closed before the report's range (or there is none).
+    prev_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    prev_month_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    prev_role_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    prev_category_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    prev_institution_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    prev_cohort_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    prev_role_year_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
     role: Mapped[Role] = relationship()

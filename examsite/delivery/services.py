@@ -23,6 +23,7 @@ from examsite.catalog.models import Role
 from examsite.database import begin_write
 from examsite.delivery.assembly import AssemblyError, assemble, shuffle_options
 from examsite.delivery.content import attempt_forms, attempt_rows, domains, version_cache
+from examsite.delivery.history import closed_month, link_closed_attempts
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
 from examsite.extensions import db
@@ -379,7 +380,7 @@ def close_attempt(attempt_id: int, status: str, now: datetime) -> bool:
     result = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt_id, Attempt.status == "in_progress")
-        .values(status=status, closed_at=now)
+        .values(status=status, closed_at=now, closed_month=closed_month(now))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -388,6 +389,7 @@ def close_attempt(attempt_id: int, status: str, now: datetime) -> bool:
     attempt = db.session.get(Attempt, attempt_id)
     db.session.refresh(attempt)
     _score_into(attempt, now)
+    link_closed_attempts(attempt.user_id)
     db.session.commit()
     return True
 

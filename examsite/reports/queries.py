@@ -12,8 +12,9 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Float, and_, case, cast, distinct, func, literal_column, select, text
+from sqlalchemy import and_, case, distinct, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from examsite.catalog.models import Category, Role
@@ -30,7 +31,6 @@ GROUPINGS = {
     "role-year": "Exam form and year",
 }
 ATTEMPT_SCOPES = {"all": "All attempts", "first": "First attempts only"}
-CLOSED_STATUSES = ("submitted", "expired")
 #: the row fields, in the order every export uses
 COLUMNS = (
     ("group", "Group"),
@@ -182,12 +182,18 @@ def report_notes(filters: ReportFilters) -> list[tuple[str, str]]:
 # --- figures ------------------------------------------------------------------------------------
 
 
-def sample_sd(n: int, mean: float | None, mean_of_squares: float | None) -> float | None:
-    """Sample SD from n, mean and mean of squares; None below two scores."""
-    if n < 2 or mean is None or mean_of_squares is None:
+def mean_of(n: int, total) -> float | None:
+    return None if not n or total is None else float(Decimal(total) / n)
+
+
+def sample_sd(n: int, total, total_of_squares) -> float | None:
+    """Sample SD from the count, sum and sum of squares (exact decimals where the database gives
+    them); None below two scores."""
+    if n < 2 or total is None or total_of_squares is None:
         return None
-    variance = (mean_of_squares - mean * mean) * n / (n - 1)
-    return math.sqrt(max(variance, 0.0))
+    total, total_of_squares = Decimal(total), Decimal(total_of_squares)
+    variance = (total_of_squares - total * total / n) / (n - 1)
+    return math.sqrt(max(float(variance), 0.0))
 
 
 def _round(value: float | None, places: int = 2) -> float | None:
@@ -195,7 +201,9 @@ def _round(value: float | None, places: int = 2) -> float | None:
 
 
 def _conditions(filters: ReportFilters) -> list:
-    conditions = [Attempt.status.in_(CLOSED_STATUSES), Attempt.closed_at.is_not(None)]
+    # Closed attempts always have closed_at; `<>` (rather than IN) lets SQLite scan the table
+    # once instead of walking an index with a table lookup per row.
+    conditions = [Attempt.status != "in_progress"]
     if filters.start is not None:
         conditions.append(Attempt.closed_at >= filters.start)
     if filters.end is not None:
@@ -205,15 +213,32 @@ def _conditions(filters: ReportFilters) -> list:
     return conditions
 
 
-def _aggregates() -> list:
-    score = cast(Attempt.score_percent, Float)
+def _new_candidates(filters: ReportFilters, previous):
+    """How many distinct trainees, in one pass: an attempt counts when the same trainee's
+    previous closed attempt in its group (`previous`, an Attempt.prev_* column) closed before the
+    range, or there is none.
+
+    "First attempts only" counts distinct trainees among first attempts, which the links (kept
+    over all attempts) do not give: there it is COUNT(DISTINCT)."""
+    if filters.attempts == "first":
+        return func.count(distinct(Attempt.user_id))
+    earlier = [previous.is_(None)]
+    if filters.start is not None:
+        earlier.append(previous < filters.start)
+    return func.coalesce(func.sum(case((or_(*earlier), 1), else_=0)), 0)
+
+
+def _aggregates(candidates) -> list:
+    """Every figure is a count, a sum, a minimum or a maximum: cheap per row (exact sums of the
+    decimal scores rather than casts to float) and additive across groups."""
+    score = Attempt.score_percent
     return [
-        func.count(Attempt.id).label("attempts"),
-        func.count(distinct(Attempt.user_id)).label("candidates"),
+        func.count().label("attempts"),
+        candidates.label("candidates"),
         func.coalesce(func.sum(case((Attempt.passed, 1), else_=0)), 0).label("passed"),
-        func.count(Attempt.score_percent).label("scored"),
-        func.avg(score).label("mean"),
-        func.avg(score * score).label("mean_sq"),
+        func.count(score).label("scored"),
+        func.sum(score).label("score_sum"),
+        func.sum(score * score).label("score_sq_sum"),
         func.min(Attempt.passing_percent).label("passing_min"),
         func.max(Attempt.passing_percent).label("passing_max"),
     ]
@@ -223,12 +248,12 @@ def _figures(label: str, key: str, row) -> PassRateRow:
     return PassRateRow(
         group=label,
         group_key=key,
-        attempts=row.attempts,
-        candidates=row.candidates,
+        attempts=int(row.attempts),
+        candidates=int(row.candidates),
         passed=int(row.passed),
-        pass_rate=_round(100.0 * int(row.passed) / row.attempts) if row.attempts else None,
-        mean_score=_round(row.mean),
-        sd_score=_round(sample_sd(row.scored, row.mean, row.mean_sq)),
+        pass_rate=_round(100.0 * int(row.passed) / int(row.attempts)) if row.attempts else None,
+        mean_score=_round(mean_of(int(row.scored), row.score_sum)),
+        sd_score=_round(sample_sd(int(row.scored), row.score_sum, row.score_sq_sum)),
         passing_percent_min=_round(row.passing_min),
         passing_percent_max=_round(row.passing_max),
     )
@@ -238,43 +263,30 @@ def _empty(label: str, key: str) -> PassRateRow:
     return PassRateRow(label, key, 0, 0, 0, None, None, None, None, None)
 
 
-_PERIODS = {"month": ("%Y-%m", "YYYY-MM"), "year": ("%Y", "YYYY")}
-
-
-def _utc_period(column, unit: str):
-    """The UTC month or year of `column`, as a group key (whatever the session time zone).
-
-    PostgreSQL truncates the timestamp (cheap per row) and `_period_text` formats the few keys;
-    SQLite stores UTC text and formats it directly.
-    """
-    if db.engine.dialect.name == "postgresql":
-        return func.date_trunc(literal_column(f"'{unit}'"), func.timezone(literal_column("'UTC'"), column))
-    return func.strftime(literal_column(f"'{_PERIODS[unit][0]}'"), column)
-
-
-def _period_text(key, unit: str):
-    """A period key from `_utc_period` as text: 2026-11 or 2026."""
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(key, literal_column(f"'{_PERIODS[unit][1]}'"))
-    return key
+def _month_text(month: int) -> str:
+    """202611 (Attempt.closed_month) as 2026-11."""
+    return f"{month // 100:04d}-{month % 100:02d}"
 
 
 @dataclass
 class _Grouping:
     """How one `by` groups attempts.
 
-    `keys` are the group's key columns at the attempt level (labelled; `inner_joins` adds what
-    they need): the figures are aggregated over those alone, so the database sorts narrow rows.
-    `outer(sub)` gives, over that aggregate, the columns to show, their order and the joins that
-    look up names for the few groups. `key` makes a result row's (key, label); `everyone` lists
-    every group that exists (to show empty ones too).
+    The figures are first aggregated over the attempts by `keys`, a few narrow columns of the
+    attempt itself (ids, the closing month): no join per attempt, nothing wide to sort. Every
+    figure adds up (counts, sums, candidates from `previous`, the Attempt.prev_* column of this
+    grouping, minimum and maximum), so `outer(sub)` can then look up names for those few rows and
+    sum them into the groups shown: it gives the columns to show, their order and the joins.
+    `key` makes a result row's (key, label); `everyone` lists every group that exists (to show
+    empty ones too).
     """
 
     keys: list
     outer: Callable
     key: Callable
-    inner_joins: Callable = lambda stmt: stmt
+    previous: object
     everyone: Callable | None = None
+    inner_joins: Callable = lambda stmt: stmt
 
 
 def _role_lookup(sub):
@@ -292,11 +304,18 @@ def _by_role() -> _Grouping:
         return [tuple(r) for r in db.session.execute(stmt)]
 
     return _Grouping(
-        [Attempt.role_id.label("role_id")], _role_lookup, lambda r: (r.slug, r.name), everyone=everyone
+        [Attempt.role_id.label("role_id")],
+        _role_lookup,
+        lambda r: (r.slug, r.name),
+        Attempt.prev_role_closed_at,
+        everyone=everyone,
     )
 
 
-def _by_category() -> _Grouping:
+def _by_category(additive: bool = True) -> _Grouping:
+    """By role first: candidates from the category links add up across a category's roles.
+    Distinct counts do not (first attempts only), so those group by the role's category."""
+
     def everyone():
         return [
             tuple(r)
@@ -304,20 +323,29 @@ def _by_category() -> _Grouping:
         ]
 
     def outer(sub):
-        columns = [Category.slug, Category.name, Category.position]
-        return (
-            columns,
-            [Category.position],
-            lambda stmt: stmt.join(Category, Category.id == sub.c.category_id),
-        )
+        def joins(stmt):
+            if not additive:
+                return stmt.join(Category, Category.id == sub.c.category_id)
+            return stmt.join(Role, Role.id == sub.c.role_id).join(Category, Role.category_id == Category.id)
 
-    role = aliased(Role)
+        return [Category.slug, Category.name, Category.position], [Category.position], joins
+
+    if additive:
+        keys, inner_joins = [Attempt.role_id.label("role_id")], lambda stmt: stmt
+    else:
+        role = aliased(Role)
+        keys = [role.category_id.label("category_id")]
+
+        def inner_joins(stmt):
+            return stmt.join(role, Attempt.role_id == role.id)
+
     return _Grouping(
-        [role.category_id.label("category_id")],
+        keys,
         outer,
         lambda r: (r.slug, r.name),
-        inner_joins=lambda stmt: stmt.join(role, Attempt.role_id == role.id),
+        Attempt.prev_category_closed_at,
         everyone=everyone,
+        inner_joins=inner_joins,
     )
 
 
@@ -337,6 +365,7 @@ def _by_institution() -> _Grouping:
         [Attempt.institution_id.label("institution_id")],
         outer,
         lambda r: (str(r.id), r.name) if r.id is not None else ("", "No institution"),
+        Attempt.prev_institution_closed_at,
         everyone=everyone,
     )
 
@@ -365,23 +394,27 @@ def _by_cohort() -> _Grouping:
         [Attempt.cohort_id.label("cohort_id")],
         outer,
         lambda r: (str(r.id), f"{r.name} ({r.institution})") if r.id is not None else ("", "No cohort"),
+        Attempt.prev_cohort_closed_at,
         everyone=everyone,
     )
 
 
 def _by_month() -> _Grouping:
+    """By the UTC month the attempt closed (stored with it, so the session's time zone is moot)."""
+
     def outer(sub):
-        return [_period_text(sub.c.month, "month").label("month")], [sub.c.month], lambda stmt: stmt
+        return [sub.c.month], [sub.c.month], lambda stmt: stmt
 
     return _Grouping(
-        [_utc_period(Attempt.closed_at, "month").label("month")],
+        [Attempt.closed_month.label("month")],
         outer,
-        lambda r: (str(r.month), str(r.month)),
+        lambda r: (_month_text(r.month),) * 2,
+        Attempt.prev_month_closed_at,
     )
 
 
 def _by_role_year() -> _Grouping:
-    """NCCA-style: per exam (role) and calendar year, split where the passing point changed."""
+    """NCCA-style: per exam (role) and calendar year (UTC), split where the passing point changed."""
 
     def key(r):
         point = f"{float(r.passing_percent):g}"
@@ -390,7 +423,7 @@ def _by_role_year() -> _Grouping:
     def outer(sub):
         columns, order, joins = _role_lookup(sub)
         return (
-            [*columns, _period_text(sub.c.year, "year").label("year"), sub.c.passing_percent],
+            [*columns, sub.c.year, sub.c.passing_percent],
             [*order, sub.c.year, sub.c.passing_percent],
             joins,
         )
@@ -398,33 +431,35 @@ def _by_role_year() -> _Grouping:
     return _Grouping(
         [
             Attempt.role_id.label("role_id"),
-            _utc_period(Attempt.closed_at, "year").label("year"),
+            (Attempt.closed_month // 100).label("year"),
             Attempt.passing_percent.label("passing_percent"),
         ],
         outer,
         key,
+        Attempt.prev_role_year_closed_at,
     )
 
 
-_GROUPINGS: dict[str, Callable[[], _Grouping]] = {
-    "role": _by_role,
+#: by -> the grouping, given whether candidates add up (all attempts) or are distinct counts
+_GROUPINGS: dict[str, Callable[..., _Grouping]] = {
+    "role": lambda additive: _by_role(),
     "category": _by_category,
-    "institution": _by_institution,
-    "cohort": _by_cohort,
-    "month": _by_month,
-    "role-year": _by_role_year,
+    "institution": lambda additive: _by_institution(),
+    "cohort": lambda additive: _by_cohort(),
+    "month": lambda additive: _by_month(),
+    "role-year": lambda additive: _by_role_year(),
 }
 
 
 def pass_rate_rows(filters: ReportFilters) -> list[PassRateRow]:
     """One row per group, in the catalogue's (or the calendar's, or alphabetical) order.
 
-    The figures come from one query: aggregated by the group's key columns alone (ids, a
-    truncated date), then joined to the few names. Groups without attempts are listed with zeros
-    where the group exists regardless (roles, categories, active institutions and cohorts).
+    The figures come from one query: aggregated by the group's key columns alone (ids, the
+    closing month), then named and summed. Groups without attempts are listed with zeros where
+    the group exists regardless (roles, categories, active institutions and cohorts).
     """
-    grouping = _GROUPINGS[filters.by]()
-    aggregates = _aggregates()
+    grouping = _GROUPINGS[filters.by](filters.attempts == "all")
+    aggregates = _aggregates(_new_candidates(filters, grouping.previous))
     per_group = (
         grouping.inner_joins(select(*grouping.keys, *aggregates).select_from(Attempt))
         .where(*_conditions(filters))
@@ -432,8 +467,15 @@ def pass_rate_rows(filters: ReportFilters) -> list[PassRateRow]:
         .subquery("per_group")
     )
     columns, order, joins = grouping.outer(per_group)
-    figures = [per_group.c[aggregate.name] for aggregate in aggregates]
-    stmt = joins(select(*columns, *figures).select_from(per_group)).order_by(*order)
+    c = per_group.c
+    figures = [
+        *(func.sum(c[name]).label(name) for name in ("attempts", "candidates", "passed", "scored")),
+        func.sum(c.score_sum).label("score_sum"),
+        func.sum(c.score_sq_sum).label("score_sq_sum"),
+        func.min(c.passing_min).label("passing_min"),
+        func.max(c.passing_max).label("passing_max"),
+    ]
+    stmt = joins(select(*columns, *figures).select_from(per_group)).group_by(*columns).order_by(*order)
     found: dict[str, PassRateRow] = {}
     for row in _report_session().execute(stmt):
         key, label = grouping.key(row)
@@ -463,7 +505,8 @@ def pass_rates(by: str = "role", start=None, end=None, attempts: str = "all") ->
 
 def overall(filters: ReportFilters) -> PassRateRow:
     """The same figures over every group together (candidates counted once)."""
-    row = db.session.execute(select(*_aggregates()).where(*_conditions(filters))).one()
+    candidates = _new_candidates(filters, Attempt.prev_closed_at)
+    row = db.session.execute(select(*_aggregates(candidates)).where(*_conditions(filters))).one()
     return _figures("All groups", "", row)
 
 

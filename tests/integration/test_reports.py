@@ -38,6 +38,7 @@ def add_attempt(
     user_id, role_slug, score, passed, closed_at, *, sequence=1, status="submitted", passing=70, cohort=None
 ):
     from examsite.catalog.models import Role
+    from examsite.delivery.history import closed_month
     from examsite.delivery.models import Attempt
 
     role = db.session.scalar(select(Role).where(Role.slug == role_slug))
@@ -56,11 +57,16 @@ def add_attempt(
         cohort_id=cohort.id if cohort else None,
         sequence=sequence,
         closed_at=closed_at,
+        closed_month=closed_month(closed_at) if closed_at else None,
         score_percent=None if score is None else Decimal(str(score)),
         passed=passed,
     )
     db.session.add(attempt)
     db.session.flush()
+    if closed_at is not None:
+        from examsite.delivery.history import link_closed_attempts
+
+        link_closed_attempts(user_id)  # as closing it in the app does
     return attempt
 
 

@@ -9,6 +9,7 @@ import statistics
 import tracemalloc
 import types
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -92,12 +93,14 @@ def test_json_keeps_text_as_is():
 
 
 def test_sample_sd_matches_statistics():
-    scores = [60.0, 80.0, 90.0, 50.0]
-    n, mean = len(scores), sum(scores) / len(scores)
-    mean_sq = sum(s * s for s in scores) / n
-    assert sample_sd(n, mean, mean_sq) == pytest.approx(statistics.stdev(scores))
-    assert sample_sd(1, 70.0, 4900.0) is None
-    assert sample_sd(3, 70.0, 4900.0 - 1e-9) == 0.0  # rounding never gives a negative variance
+    scores = [Decimal("60.5"), Decimal("80"), Decimal("90.25"), Decimal("50")]
+    total, squares = sum(scores), sum(s * s for s in scores)
+    assert sample_sd(4, total, squares) == pytest.approx(float(statistics.stdev(scores)))
+    assert sample_sd(1, Decimal(70), Decimal(4900)) is None
+    assert sample_sd(3, 210.0, 14700.0 - 1e-9) == 0.0  # rounding never gives a negative variance
+    # Exact decimals: a large identical sample has SD 0, not float noise.
+    n = 150_000
+    assert sample_sd(n, Decimal("62.35") * n, Decimal("62.35") ** 2 * n) == 0.0
 
 
 def test_filters_from_text():
