@@ -85,6 +85,113 @@ def test_migrated_audit_log_is_append_only(empty_database, tmp_path):
         db.engine.dispose()
 
 
+def test_upgrade_fills_in_report_links_for_attempts_already_there(empty_database, tmp_path):
+    """The revision that added closed_month and the prev_*_closed_at links computes them for the
+    attempts already stored, exactly as the app keeps them from then on."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from examsite.timeutil import UTCDateTime
+
+    app = make_app(empty_database, tmp_path)
+    with app.app_context():
+        from examsite.extensions import db
+
+        upgrade(revision="ee492ac2c896")
+        now = datetime(2026, 1, 31, 23, 30, tzinfo=UTC)
+        db.session.execute(
+            text(
+                "INSERT INTO categories (id, slug, name, description, position) VALUES "
+                "(1, 'a', 'A', '', 1), (2, 'b', 'B', '', 2)"
+            )
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO roles (id, slug, category_id, name, track, summary, duties, position) VALUES "
+                "(1, 'r1', 1, 'R1', 'university', '', '', 1), "
+                "(2, 'r2', 1, 'R2', 'university', '', '', 2), "
+                "(3, 'r3', 2, 'R3', 'university', '', '', 3)"
+            )
+        )
+        users = sa.table(
+            "users",
+            *(sa.column(c) for c in ("id", "email", "name", "role", "active", "must_change_password")),
+            sa.column("created_at", UTCDateTime()),
+        )
+        db.session.execute(
+            sa.insert(users),
+            [
+                {
+                    "id": i,
+                    "email": f"t{i}@example.org",
+                    "name": f"T{i}",
+                    "role": "trainee",
+                    "active": True,
+                    "must_change_password": False,
+                    "created_at": now,
+                }
+                for i in (1, 2)
+            ],
+        )
+        moments = ("started_at", "deadline", "closed_at")
+        attempts = sa.table(
+            "attempts",
+            *(sa.column(c) for c in ("user_id", "role_id", "status", "grace_seconds", "minutes")),
+            *(sa.column(c) for c in ("time_multiplier", "passing_percent", "sequence")),
+            *(sa.column(c, UTCDateTime()) for c in moments),
+        )
+        history = [  # (user, role, passing, hours after `now`, status); the open one has no close
+            (1, 1, 70, 0, "submitted"),
+            (1, 1, 75, 1, "expired"),  # into February (UTC)
+            (1, 2, 70, 2, "submitted"),
+            (1, 3, 70, -1000, "submitted"),
+            (2, 1, 70, 0, "submitted"),
+            (2, 1, 70, 5, "in_progress"),
+        ]
+        db.session.execute(
+            sa.insert(attempts),
+            [
+                {
+                    "user_id": user,
+                    "role_id": role,
+                    "status": status,
+                    "grace_seconds": 60,
+                    "minutes": 180,
+                    "time_multiplier": 1,
+                    "passing_percent": passing,
+                    "sequence": 1,
+                    "started_at": now + timedelta(hours=hours - 1),
+                    "deadline": now + timedelta(hours=hours + 2),
+                    "closed_at": None if status == "in_progress" else now + timedelta(hours=hours),
+                }
+                for user, role, passing, hours, status in history
+            ],
+        )
+        db.session.commit()
+        upgrade()
+
+        from examsite.delivery.history import closed_month, link_closed_attempts
+        from examsite.delivery.models import Attempt
+
+        stored = db.session.scalars(sa.select(Attempt).order_by(Attempt.id)).all()
+        assert [a.closed_month for a in stored] == [
+            closed_month(a.closed_at) if a.closed_at else None for a in stored
+        ]
+        assert [a.closed_month for a in stored[:3]] == [202601, 202602, 202602]
+        assert stored[2].prev_closed_at == stored[1].closed_at
+        assert stored[2].prev_category_closed_at == stored[1].closed_at
+        assert stored[2].prev_role_closed_at is None and stored[1].prev_role_year_closed_at is None
+        assert stored[1].prev_role_closed_at == stored[0].closed_at
+        assert stored[5].prev_closed_at is None  # open: no links
+        # The app, linking the same attempts afresh, changes nothing.
+        assert link_closed_attempts(1) + link_closed_attempts(2) == 0
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_gunicorn_refuses_to_start_without_a_database(tmp_path):
     import os
     import subprocess
