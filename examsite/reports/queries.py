@@ -3,7 +3,8 @@
 Only closed attempts count (submitted, or closed when time ran out), by the moment they closed,
 in the half-open UTC range [from, to). "First attempts" are each trainee's first attempt at an exam
 (Attempt.sequence == 1). The SD is the sample standard deviation of score_percent, from the
-average and the average of squares, which both SQLite and PostgreSQL compute.
+count, sum and sum of squares. Candidates are distinct trainees, counted in the same pass from
+each attempt's link to the trainee's previous attempt in its group (examsite/delivery/history.py).
 """
 
 from __future__ import annotations
@@ -488,7 +489,8 @@ def pass_rate_rows(filters: ReportFilters) -> list[PassRateRow]:
 
 
 def _report_session():
-    """The session; on PostgreSQL, with memory enough to sort a million attempts in RAM."""
+    """The session; on PostgreSQL, with memory enough for the distinct counts of "first attempts
+    only" to sort a million attempts in RAM (the other reports do not sort attempts)."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
     return db.session
