@@ -106,9 +106,6 @@ class _LRU:
 
 
 class _VersionCache(_LRU):
-    def __init__(self, size: int = 20_000):
-        super().__init__(size)
-
     def get_many(self, ids: set[int]) -> dict[int, VersionData]:
         found = super().get_many(ids)
         missing = ids - found.keys()
@@ -147,9 +144,15 @@ class _VersionCache(_LRU):
         return found
 
 
+def _per_app(name: str, make):
+    """The app's one instance of `name`, made on first use (a worker has one app; each test
+    builds its own). Looked up first, so a request does not build a cache only to drop it."""
+    found = current_app.extensions.get(name)
+    return found if found is not None else current_app.extensions.setdefault(name, make())
+
+
 def version_cache() -> _VersionCache:
-    """One cache per app (a worker has one app; each test builds its own)."""
-    return current_app.extensions.setdefault("examsite_versions", _VersionCache())
+    return _per_app("examsite_versions", lambda: _VersionCache(20_000))
 
 
 def version(version_id: int) -> VersionData:
@@ -191,9 +194,6 @@ class AttemptForm:
 class _AttemptForms(_LRU):
     """attempt id -> AttemptForm, per worker; loaded with one query."""
 
-    def __init__(self, size: int = 5_000):
-        super().__init__(size)
-
     def load(self, attempt_id: int) -> AttemptForm | None:
         form = self.get(attempt_id)
         if form is not None:
@@ -229,7 +229,7 @@ class _AttemptForms(_LRU):
 def attempt_forms() -> _AttemptForms:
     """The worker's attempt forms. Whoever relies on one re-checks it against the database: the
     pages by the attempt's start time (attempt_form), a save by its guarded write."""
-    return current_app.extensions.setdefault("examsite_attempt_forms", _AttemptForms())
+    return _per_app("examsite_attempt_forms", lambda: _AttemptForms(5_000))
 
 
 def attempt_form(attempt: Attempt) -> tuple[FormRow, ...]:

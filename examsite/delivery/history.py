@@ -8,8 +8,9 @@ is missing or closed before `from`: one pass, no sort, and the counts add up acr
 Attempts are ordered by (closed_at, id); months and years are UTC.
 
 `link_closed_attempts(user_id)` keeps the columns right for one trainee; `close_attempt` calls it
-in the closing transaction. `backfill_sql` computes them for everyone with window functions (the
-migration that added them froze a copy; the report benchmark's generator uses it).
+in the closing transaction. `backfill` computes them for everyone with window functions: the
+migration that added them froze a copy, and the tests hold both ways of computing them to each
+other. The report benchmark's generator applies GROUP_KEYS as it writes its attempts.
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ def link_closed_attempts(user_id: int) -> int:
 
 
 def backfill(connection) -> None:
-    """Every closed attempt's closing month and links (bulk loads; the migration has its own copy)."""
+    """Every closed attempt's closing month and links, from scratch (bulk loads, and the tests'
+    reference for link_closed_attempts; the migration has its own copy)."""
     month = closed_month_sql(connection.dialect.name)
     connection.execute(text(f"UPDATE attempts SET closed_month = {month} WHERE closed_at IS NOT NULL"))  # noqa: S608
     connection.execute(text(backfill_sql()))

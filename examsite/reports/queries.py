@@ -469,10 +469,9 @@ def pass_rate_rows(filters: ReportFilters) -> list[PassRateRow]:
     )
     columns, order, joins = grouping.outer(per_group)
     c = per_group.c
+    sums = ("attempts", "candidates", "passed", "scored", "score_sum", "score_sq_sum")
     figures = [
-        *(func.sum(c[name]).label(name) for name in ("attempts", "candidates", "passed", "scored")),
-        func.sum(c.score_sum).label("score_sum"),
-        func.sum(c.score_sq_sum).label("score_sq_sum"),
+        *(func.sum(c[name]).label(name) for name in sums),
         func.min(c.passing_min).label("passing_min"),
         func.max(c.passing_max).label("passing_max"),
     ]
