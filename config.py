@@ -44,6 +44,9 @@ class Config:
     # SQLite durability: an acknowledged save survives a power loss (WAL + synchronous=FULL).
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
+    # Saves arriving together in a worker are written in one transaction, each answered after
+    # its commit (examsite/delivery/group_commit.py); off writes each save alone.
+    SAVE_GROUP_COMMIT = _bool("SAVE_GROUP_COMMIT", True)
     TESTING = False
 
 

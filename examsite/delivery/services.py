@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import JSON, Boolean, Integer, bindparam, cast, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +24,7 @@ from examsite.catalog.models import Role
 from examsite.database import begin_write
 from examsite.delivery.assembly import AssemblyError, assemble, shuffle_options
 from examsite.delivery.content import attempt_forms, attempt_rows, domains, version_cache
+from examsite.delivery.group_commit import ALONE, REFUSED, WRITTEN, save_group
 from examsite.delivery.history import closed_month, link_closed_attempts
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
@@ -224,8 +226,10 @@ def save_answer(
     What never changes about an attempt (its owner, its start, its grace, its items' versions)
     is read once per worker and kept; then a save is one guarded write: the upsert inserts only
     while the attempt is this trainee's, the same instance (start time), open, and within its
-    deadline plus grace, so the checks and the write are one statement. On SQLite the write waits
-    its turn in the writer queue (begin_write); on PostgreSQL the guard takes FOR SHARE on the
+    deadline plus grace, so the checks and the write are one statement. Saves arriving together
+    in a worker share one transaction (group_commit), each answered after its commit. On SQLite
+    the transaction waits its turn in the writer queue (begin_write); on PostgreSQL the guard
+    takes FOR SHARE on the
     attempt row, so a concurrent submit's guarded UPDATE waits for this save to commit, or this
     save finds the attempt closed and writes nothing: an acknowledged answer is never left out
     of a score. A repeat or a second tab is harmless. Anything unusual (not found, not yours,
@@ -239,27 +243,30 @@ def save_answer(
     if version_id is None:
         raise _save_refusal(user, attempt_id, attempt_item_id, now)
     unique = _valid_choices(version_id, choices)
-    begin_write()
-    written = db.session.execute(
-        _guarded_upsert(db.engine.dialect.name, flagged is not None),
-        {
-            "attempt_id": attempt_id,
-            "attempt_item_id": attempt_item_id,
-            "user_id": user_id,
-            "started_at": facts.started_at,
-            "choices": unique,
-            "flagged": bool(flagged),
-            "now": now,
-            "open_from": now - timedelta(seconds=facts.grace_seconds),
-        },
-    )
-    if written.first() is None:
+    statement = _guarded_upsert(db.engine.dialect.name, flagged is not None)
+    params = {
+        "attempt_id": attempt_id,
+        "attempt_item_id": attempt_item_id,
+        "user_id": user_id,
+        "started_at": facts.started_at,
+        "choices": unique,
+        "flagged": bool(flagged),
+        "now": now,
+        "open_from": now - timedelta(seconds=facts.grace_seconds),
+    }
+    outcome = save_group().write(statement, params) if current_app.config["SAVE_GROUP_COMMIT"] else ALONE
+    if outcome == ALONE:  # group commit is off, or its batch failed: this save's own transaction
+        begin_write()
+        outcome = WRITTEN if db.session.execute(statement, params).first() is not None else REFUSED
+        if outcome == WRITTEN:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    if outcome == REFUSED:
         # Closed or timed out since (a submit, the deadline), or not the attempt the cache
-        # remembers: write nothing, and say why.
-        db.session.rollback()
+        # remembers: nothing was written; say why.
         forms.forget(attempt_id)
         raise _save_refusal(user, attempt_id, attempt_item_id, now)
-    db.session.commit()
     return now
 
 

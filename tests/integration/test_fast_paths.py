@@ -131,17 +131,23 @@ def _start(session):
     return session.api("POST", "/api/v1/attempts", json={"role": ROLE}).get_json()
 
 
-def test_save_closed_between_check_and_write_is_refused_and_not_stored(app, trainee_session, monkeypatch):
+@pytest.mark.parametrize("group_commit", [True, False], ids=["group-commit", "alone"])
+def test_save_closed_between_check_and_write_is_refused_and_not_stored(
+    app, trainee_session, monkeypatch, group_commit
+):
     """A submit that lands after the save's read but before its write: the save writes nothing."""
+    from examsite.delivery import group_commit as group_module
     from examsite.delivery import services
     from examsite.delivery.models import Response
 
+    app.config["SAVE_GROUP_COMMIT"] = group_commit
+    writer = group_module if group_commit else services  # where the save's transaction begins
     attempt = _start(trainee_session)
     item = attempt["items"][0]
-    real_begin_write = services.begin_write
+    real_begin_write = writer.begin_write
 
     def submit_first():
-        monkeypatch.setattr(services, "begin_write", real_begin_write)
+        monkeypatch.setattr(writer, "begin_write", real_begin_write)
 
         def other_request():
             with app.app_context():
@@ -152,7 +158,7 @@ def test_save_closed_between_check_and_write_is_refused_and_not_stored(app, trai
         thread.join(20)
         real_begin_write()
 
-    monkeypatch.setattr(services, "begin_write", submit_first)
+    monkeypatch.setattr(writer, "begin_write", submit_first)
     reply = trainee_session.api(
         "PUT",
         f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
