@@ -14,8 +14,21 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import JSON, Boolean, Integer, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.selectable import TextualSelect
 
 from examsite.accounts.models import User
 from examsite.banks.models import ItemVersion
@@ -271,27 +284,33 @@ def save_answer(
 
 
 @functools.cache
-def _guarded_upsert(dialect: str, set_flag: bool):
+def _guarded_upsert(dialect_name: str, set_flag: bool) -> TextualSelect:
     """INSERT one answer ... SELECT it only while the attempt is open and in time, ON CONFLICT
-    update it: one statement, built once per dialect so its compiled form is cached."""
+    update it: one statement, built once per dialect.
+
+    SQLAlchemy does not cache the compiled form of the dialects' INSERT … ON CONFLICT constructs
+    (they have no cache key), so using one directly would compile it again on every save, which
+    cost more CPU than the rest of the save. It is compiled here once, and the SQL is kept as a
+    text statement with the same typed parameters, which is cached like any other."""
+    dialect = _plain_dialect(dialect_name)
     still_open = select(Attempt.id).where(
         Attempt.id == bindparam("attempt_id", type_=Integer),
         Attempt.user_id == bindparam("user_id", type_=Integer),
         Attempt.started_at == bindparam("started_at", type_=UTCDateTime),
-        Attempt.status == "in_progress",
+        Attempt.status == literal_column("'in_progress'"),
         Attempt.deadline >= bindparam("open_from", type_=UTCDateTime),
     )
-    if dialect == "postgresql":
+    if dialect.name == "postgresql":
         still_open = still_open.with_for_update(read=True)
 
     def typed(name, type_):
         # PostgreSQL needs the type of a parameter in a SELECT list spelled out; SQLite must not
         # get a CAST (CAST(... AS JSON) would apply numeric affinity and store 0).
         param = bindparam(name, type_=type_)
-        return cast(param, type_) if dialect == "postgresql" else param
+        return cast(param, type_) if dialect.name == "postgresql" else param
 
     table = Response.__table__  # Core, not the ORM's bulk insert: one statement with one row
-    upsert = dialect_insert(dialect)(table).from_select(
+    upsert = dialect_insert(dialect.name)(table).from_select(
         ["attempt_id", "attempt_item_id", "choices", "flagged", "saved_at", "saves"],
         select(
             bindparam("attempt_id", type_=Integer),
@@ -299,19 +318,53 @@ def _guarded_upsert(dialect: str, set_flag: bool):
             typed("choices", JSON),
             typed("flagged", Boolean),
             typed("now", UTCDateTime),
-            literal(1, Integer),
+            literal_column("1"),
         ).where(still_open.exists()),
     )
     changes = {
         "choices": upsert.excluded.choices,
         "saved_at": upsert.excluded.saved_at,
-        "saves": table.c.saves + 1,
+        "saves": table.c.saves + literal_column("1"),
     }
     if set_flag:
         changes["flagged"] = upsert.excluded.flagged
-    return upsert.on_conflict_do_update(index_elements=[table.c.attempt_item_id], set_=changes).returning(
-        table.c.id
+    statement = upsert.on_conflict_do_update(
+        index_elements=[table.c.attempt_item_id], set_=changes
+    ).returning(table.c.id)
+    compiled = statement.compile(dialect=dialect)
+    params = {name: bind.type for name, bind in compiled.binds.items()}
+    expected = {
+        "attempt_id",
+        "attempt_item_id",
+        "user_id",
+        "started_at",
+        "open_from",
+        "choices",
+        "flagged",
+        "now",
+    }
+    if set(params) != expected:  # every value must be a parameter: none may be compiled in
+        raise RuntimeError(f"guarded upsert parameters {sorted(params)} are not {sorted(expected)}")
+    return (
+        text(compiled.string)
+        .bindparams(*(bindparam(name, type_=type_) for name, type_ in params.items()))
+        .columns(table.c.id)
     )
+
+
+def _plain_dialect(name: str):
+    """The dialect writing `:name` parameters without `::TYPE` casts after them, which a text
+    statement cannot read back (the statement spells out the casts PostgreSQL needs)."""
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql.base import PGDialect
+        from sqlalchemy.engine.interfaces import BindTyping
+
+        dialect = PGDialect(paramstyle="named")
+        dialect.bind_typing = BindTyping.NONE
+        return dialect
+    from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+
+    return SQLiteDialect(paramstyle="named")
 
 
 def _valid_choices(version_id: int, choices: list[str]) -> list[str]:
