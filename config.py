@@ -24,6 +24,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'examsite.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Connections kept per worker: one per gunicorn thread, so that busy workers do not open and
+    # close overflow connections all the time (each a new PostgreSQL backend process).
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", os.environ.get("THREADS", "8")))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -45,8 +48,10 @@ class Config:
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
     # Saves arriving together in a worker are written in one transaction, each answered after
-    # its commit (examsite/delivery/group_commit.py); off writes each save alone.
-    SAVE_GROUP_COMMIT = _bool("SAVE_GROUP_COMMIT", True)
+    # its commit (examsite/delivery/group_commit.py): "auto" (on for SQLite, whose writers take
+    # turns; off for PostgreSQL, which already shares WAL flushes between concurrent commits),
+    # "on" or "off".
+    SAVE_GROUP_COMMIT = os.environ.get("SAVE_GROUP_COMMIT", "auto").strip().lower()
     TESTING = False
 
 

@@ -69,6 +69,14 @@ def environment(results: dict, scratch) -> None:
     results["gunicorn"] = {
         k: conf.get(k) for k in ("workers", "worker_class", "threads", "keepalive", "timeout", "preload_app")
     }
+    from config import Config
+
+    engine_options = Config.SQLALCHEMY_ENGINE_OPTIONS
+    results["app"] = {
+        "save group commit": "on" if Config.SAVE_GROUP_COMMIT else "off",
+        "pool size per worker": Config.DB_POOL_SIZE,
+        "pool pre-ping": "on" if engine_options.get("pool_pre_ping") else "off",
+    }
     from argparse import Namespace
 
     results["command"] = command_line(Namespace(**results["args"]))
@@ -170,6 +178,7 @@ def section(results: dict) -> str:
         f"Python {m['python']}; locust runs on the same CPUs.",
         f"- gunicorn (gunicorn.conf.py): {g['workers']} workers × {g['threads']} threads "
         f"({g['worker_class']}), keep-alive {g['keepalive']} s, timeout {g['timeout']} s.",
+        "- App: " + ", ".join(f"{k} {v}" for k, v in (results.get("app") or {}).items()) + ".",
         "- Database: " + ", ".join(f"{k} {v}" for k, v in (results.get("durability") or {}).items()) + ".",
         f"- Exam: role `{results['args']['role']}`, {results['exam_settings']['form_items']} items per "
         f"form; set-up: {results['setup']['setup']}; banks: {results['setup']['banks']}.",

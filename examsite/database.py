@@ -8,7 +8,7 @@ import threading
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -18,6 +18,10 @@ from examsite.extensions import db, migrate
 
 def init_app(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not _in_memory(uri):  # a pool of connections (an in-memory database has one connection)
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {})
@@ -30,6 +34,16 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine, app.config)
+        from examsite.delivery.group_commit import resolve_setting
+
+        app.config["SAVE_GROUP_COMMIT"] = resolve_setting(
+            app.config.get("SAVE_GROUP_COMMIT", "auto"), db.engine.dialect.name
+        )
+
+
+def _in_memory(uri: str) -> bool:
+    url = make_url(uri)
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
 def _configure_sqlite(engine: Engine, config) -> None:

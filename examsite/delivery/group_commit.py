@@ -122,6 +122,26 @@ class SaveGroup:
             self._turn.notify_all()
 
 
+def resolve_setting(setting, dialect_name: str) -> bool:
+    """SAVE_GROUP_COMMIT: "on", "off", or "auto" (the default): on for SQLite, where writers take
+    turns and each turn costs a lock hand-off and an fsync; off for PostgreSQL, whose concurrent
+    commits already share WAL flushes (measured: batching there only serialized a worker's saves)."""
+    if isinstance(setting, bool):
+        return setting
+    value = str(setting).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    if value != "auto":
+        raise RuntimeError(f"SAVE_GROUP_COMMIT must be on, off or auto, not {setting!r}")
+    return dialect_name == "sqlite"
+
+
+def group_commit_enabled() -> bool:
+    return bool(current_app.config["SAVE_GROUP_COMMIT"])  # resolved to True/False by database.init_app
+
+
 def save_group() -> SaveGroup:
     app = current_app._get_current_object()
     group = app.extensions.get("examsite_save_group")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -37,7 +36,7 @@ from examsite.catalog.models import Role
 from examsite.database import begin_write
 from examsite.delivery.assembly import AssemblyError, assemble, shuffle_options
 from examsite.delivery.content import attempt_forms, attempt_rows, domains, version_cache
-from examsite.delivery.group_commit import ALONE, REFUSED, WRITTEN, save_group
+from examsite.delivery.group_commit import ALONE, REFUSED, WRITTEN, group_commit_enabled, save_group
 from examsite.delivery.history import closed_month, link_closed_attempts
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
@@ -267,7 +266,7 @@ def save_answer(
         "now": now,
         "open_from": now - timedelta(seconds=facts.grace_seconds),
     }
-    outcome = save_group().write(statement, params) if current_app.config["SAVE_GROUP_COMMIT"] else ALONE
+    outcome = save_group().write(statement, params) if group_commit_enabled() else ALONE
     if outcome == ALONE:  # group commit is off, or its batch failed: this save's own transaction
         begin_write()
         outcome = WRITTEN if db.session.execute(statement, params).first() is not None else REFUSED

@@ -23,8 +23,10 @@ def trainees(banks, make_user, login):
 
 @pytest.fixture
 def group(app):
+    """This worker's save group, with group commit on (PostgreSQL has it off by default)."""
     from examsite.delivery.group_commit import save_group
 
+    app.config["SAVE_GROUP_COMMIT"] = True
     with app.app_context():
         return save_group()
 
@@ -214,3 +216,31 @@ def test_saves_still_work_with_group_commit_off(app, trainees, group):
     assert session.api("PUT", url, json={"choices": [item["options"][0]["id"]]}).status_code == 200
     assert group.stats.saves == 0
     assert _stored(app, attempt) == ([item["options"][0]["id"]], 1)
+
+
+def test_auto_turns_group_commit_on_for_sqlite_only(app):
+    assert app.config["SAVE_GROUP_COMMIT"] is app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+@pytest.mark.parametrize(
+    ("setting", "dialect", "expected"),
+    [
+        ("auto", "sqlite", True),
+        ("auto", "postgresql", False),
+        (" ON ", "postgresql", True),
+        ("off", "sqlite", False),
+        ("0", "sqlite", False),
+        (True, "postgresql", True),
+    ],
+)
+def test_setting_values(setting, dialect, expected):
+    from examsite.delivery.group_commit import resolve_setting
+
+    assert resolve_setting(setting, dialect) is expected
+
+
+def test_a_mistyped_setting_stops_the_app_with_its_name():
+    from examsite import create_app
+
+    with pytest.raises(RuntimeError, match="SAVE_GROUP_COMMIT must be on, off or auto, not 'sometimes'"):
+        create_app(overrides={"SQLALCHEMY_DATABASE_URI": "sqlite://", "SAVE_GROUP_COMMIT": "sometimes"})
