@@ -47,7 +47,8 @@ def make_engine(url: str | None = None) -> Engine:
     config = CONFIGS[os.environ.get("EXAMSITE_ENV", "development")]
     url = url or config.SQLALCHEMY_DATABASE_URI
     options = dict(config.SQLALCHEMY_ENGINE_OPTIONS or {})
-    options.setdefault("pool_size", config.DB_POOL_SIZE)  # as examsite.database sets it
+    options.setdefault("pool_size", config.DB_POOL_SIZE)  # as examsite.database sets them
+    options.setdefault("max_overflow", 2)
     if url.startswith("sqlite"):
         options["connect_args"] = {"timeout": config.SQLITE_BUSY_TIMEOUT_MS / 1000}
     engine = create_engine(url, **options)

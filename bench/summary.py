@@ -70,10 +70,13 @@ def environment(results: dict, scratch) -> None:
         k: conf.get(k) for k in ("workers", "worker_class", "threads", "keepalive", "timeout", "preload_app")
     }
     from config import Config
+    from examsite.delivery.group_commit import resolve_setting
 
     engine_options = Config.SQLALCHEMY_ENGINE_OPTIONS
     results["app"] = {
-        "save group commit": "on" if Config.SAVE_GROUP_COMMIT else "off",
+        "save group commit": f"{Config.SAVE_GROUP_COMMIT} ("
+        + ("on" if resolve_setting(Config.SAVE_GROUP_COMMIT, scratch.backend) else "off")
+        + ")",
         "pool size per worker": Config.DB_POOL_SIZE,
         "pool pre-ping": "on" if engine_options.get("pool_pre_ping") else "off",
     }

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     if not _in_memory(uri):  # a pool of connections (an in-memory database has one connection)
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
+        options.setdefault("max_overflow", 2)  # a request uses one connection; a little slack
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})

@@ -296,3 +296,15 @@ def test_navigator_marks_answered_flagged_and_current(trainee_session):
     assert not any("aria-current" in extra for p, (_, _, extra) in by_position.items() if p != 3)
     assert '1<span class="visually-hidden">, answered</span>' in page
     assert '2<span class="visually-hidden">, unanswered, flagged</span>' in page
+
+
+# ---- the connection pool -----------------------------------------------------------------------
+
+
+def test_pool_keeps_a_connection_per_gunicorn_thread(app):
+    """Fewer pooled connections than threads made busy workers open and close overflow
+    connections all the time (a PostgreSQL backend process each)."""
+    with app.app_context():
+        pool = db.engine.pool
+        assert pool.size() == app.config["DB_POOL_SIZE"] >= 8
+        assert pool._max_overflow == 2
