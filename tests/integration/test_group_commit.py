@@ -63,16 +63,18 @@ def held_leader(monkeypatch, group):
     return gate
 
 
+def _mark_answer_writes(conn, cursor, statement, *args):
+    """An engine listener: flags the connection once its transaction has written an answer."""
+    if statement.lstrip().upper().startswith("INSERT INTO RESPONSES"):
+        conn.info["wrote_answers"] = True
+
+
 @pytest.fixture
 def commits(app):
     """The commits of transactions that wrote answers (read-only commits are not counted)."""
     seen: list[int] = []
     with app.app_context():
         engine = db.engine
-
-    def wrote(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO RESPONSES"):
-            conn.info["wrote_answers"] = True
 
     def committed(conn):
         if conn.info.pop("wrote_answers", False):
@@ -81,7 +83,11 @@ def commits(app):
     def rolled_back(conn):
         conn.info.pop("wrote_answers", None)
 
-    listeners = [("before_cursor_execute", wrote), ("commit", committed), ("rollback", rolled_back)]
+    listeners = [
+        ("before_cursor_execute", _mark_answer_writes),
+        ("commit", committed),
+        ("rollback", rolled_back),
+    ]
     for name, fn in listeners:
         event.listen(engine, name, fn)
     yield seen
@@ -107,6 +113,21 @@ def _save_all(pairs, choose):
     return threads, replies
 
 
+def _save_together(group, held_leader, trainees, option: int, commits=None):
+    """Each trainee saves option `option` of their first item at once, all lined up behind one
+    held leader; nothing is answered while it is held. The replies, in order."""
+    held_leader.hold()
+    threads, replies = _save_all(trainees, lambda item: item["options"][option]["id"])
+    _wait_for_pending(group, len(trainees))
+    assert replies == [None] * len(trainees), "a save was answered before its commit"
+    if commits is not None:
+        commits.clear()
+    held_leader.set()
+    for t in threads:
+        t.join(30)
+    return replies
+
+
 def _wait_for_pending(group, count):
     deadline = time.monotonic() + 30
     while group.pending() < count:
@@ -125,14 +146,7 @@ def _stored(app, attempt):
 def test_saves_waiting_together_are_committed_once_and_each_answered(
     app, trainees, group, held_leader, commits
 ):
-    held_leader.hold()
-    threads, replies = _save_all(trainees, lambda item: item["options"][1]["id"])
-    _wait_for_pending(group, len(trainees))
-    assert replies == [None] * len(trainees), "a save was answered before its commit"
-    commits.clear()
-    held_leader.set()
-    for t in threads:
-        t.join(30)
+    replies = _save_together(group, held_leader, trainees, 1, commits)
     assert [r.status_code for r in replies] == [200] * len(trainees)
     assert (group.stats.batches, group.stats.largest, group.stats.saves) == (1, 5, 5)
     assert len(commits) == 1
@@ -140,14 +154,40 @@ def test_saves_waiting_together_are_committed_once_and_each_answered(
         assert _stored(app, attempt) == ([attempt["items"][0]["options"][1]["id"]], 1)
 
 
+def test_no_save_is_answered_until_the_batch_commit_returns(app, trainees, group, held_leader):
+    """The batch's COMMIT is held open: while it is, not one of its saves may be answered."""
+    with app.app_context():
+        engine = db.engine
+    in_commit, finish_commit = threading.Event(), threading.Event()
+
+    def slow_commit(conn):
+        if conn.info.get("wrote_answers") and not in_commit.is_set():  # the batch's commit
+            in_commit.set()
+            assert finish_commit.wait(30)
+
+    event.listen(engine, "before_cursor_execute", _mark_answer_writes)
+    event.listen(engine, "commit", slow_commit)
+    try:
+        held_leader.hold()
+        threads, replies = _save_all(trainees, lambda item: item["options"][1]["id"])
+        _wait_for_pending(group, len(trainees))
+        held_leader.set()
+        assert in_commit.wait(30)
+        time.sleep(0.3)  # time enough for a thread told too early to answer
+        assert replies == [None] * len(trainees), "a save was answered before its commit returned"
+        finish_commit.set()
+        for t in threads:
+            t.join(30)
+    finally:
+        finish_commit.set()
+        event.remove(engine, "commit", slow_commit)
+        event.remove(engine, "before_cursor_execute", _mark_answer_writes)
+    assert [r.status_code for r in replies] == [200] * len(trainees)
+
+
 def test_a_long_list_is_written_in_turns_of_the_batch_cap(app, trainees, group, held_leader):
     group.max_batch = 2
-    held_leader.hold()
-    threads, replies = _save_all(trainees, lambda item: item["options"][0]["id"])
-    _wait_for_pending(group, len(trainees))
-    held_leader.set()
-    for t in threads:
-        t.join(30)
+    replies = _save_together(group, held_leader, trainees, 0)
     assert [r.status_code for r in replies] == [200] * 5
     assert group.stats.largest == 2 and group.stats.saves == 5 and group.stats.batches >= 3
     assert group.pending() == 0
@@ -166,12 +206,7 @@ def test_a_closed_attempt_in_the_batch_is_refused_and_the_others_are_saved(app, 
     assert closed_session.api("PUT", url, json={"choices": [first]}).status_code == 200
     with app.app_context():
         services.close_attempt(closed["id"], "submitted", services.utcnow())
-    held_leader.hold()
-    threads, replies = _save_all(trainees, lambda item: item["options"][1]["id"])
-    _wait_for_pending(group, len(trainees))
-    held_leader.set()
-    for t in threads:
-        t.join(30)
+    replies = _save_together(group, held_leader, trainees, 1)
     assert [r.status_code for r in replies] == [200, 200, 409, 200, 200]
     assert replies[2].get_json()["error"] == "attempt_closed"
     assert _stored(app, closed) == ([first], 1)
@@ -194,12 +229,7 @@ def test_a_failed_batch_commit_hands_each_save_back_to_be_written_alone(app, tra
 
     event.listen(engine, "commit", fail_first_commit)
     try:
-        held_leader.hold()
-        threads, replies = _save_all(trainees, lambda item: item["options"][1]["id"])
-        _wait_for_pending(group, len(trainees))
-        held_leader.set()
-        for t in threads:
-            t.join(30)
+        replies = _save_together(group, held_leader, trainees, 1)
     finally:
         event.remove(engine, "commit", fail_first_commit)
     assert [r.status_code for r in replies] == [200] * 5
