@@ -51,7 +51,7 @@ class Config:
     # its commit (examsite/delivery/group_commit.py): "auto" (on for SQLite, whose writers take
     # turns; off for PostgreSQL, which already shares WAL flushes between concurrent commits),
     # "on" or "off".
-    SAVE_GROUP_COMMIT = os.environ.get("SAVE_GROUP_COMMIT", "auto").strip().lower()
+    SAVE_GROUP_COMMIT = os.environ.get("SAVE_GROUP_COMMIT", "auto")
     TESTING = False
 
 

@@ -144,7 +144,7 @@ class _VersionCache(_LRU):
         return found
 
 
-def _per_app(name: str, make):
+def per_app(name: str, make):
     """The app's one instance of `name`, made on first use (a worker has one app; each test
     builds its own). Looked up first, so a request does not build a cache only to drop it."""
     found = current_app.extensions.get(name)
@@ -152,7 +152,7 @@ def _per_app(name: str, make):
 
 
 def version_cache() -> _VersionCache:
-    return _per_app("examsite_versions", lambda: _VersionCache(20_000))
+    return per_app("examsite_versions", lambda: _VersionCache(20_000))
 
 
 def version(version_id: int) -> VersionData:
@@ -229,7 +229,7 @@ class _AttemptForms(_LRU):
 def attempt_forms() -> _AttemptForms:
     """The worker's attempt forms. Whoever relies on one re-checks it against the database: the
     pages by the attempt's start time (attempt_form), a save by its guarded write."""
-    return _per_app("examsite_attempt_forms", lambda: _AttemptForms(5_000))
+    return per_app("examsite_attempt_forms", lambda: _AttemptForms(5_000))
 
 
 def attempt_form(attempt: Attempt) -> tuple[FormRow, ...]:

@@ -23,6 +23,7 @@ from typing import Any
 from flask import current_app
 
 from examsite.database import begin_write
+from examsite.delivery.content import per_app
 from examsite.extensions import db
 
 # A batch is capped so that a leader's own reply, and the lock it holds, wait a bounded time.
@@ -143,6 +144,4 @@ def group_commit_enabled() -> bool:
 
 
 def save_group() -> SaveGroup:
-    app = current_app._get_current_object()
-    group = app.extensions.get("examsite_save_group")
-    return group if group is not None else app.extensions.setdefault("examsite_save_group", SaveGroup())
+    return per_app("examsite_save_group", SaveGroup)

@@ -241,11 +241,10 @@ def save_answer(
     deadline plus grace, so the checks and the write are one statement. Saves arriving together
     in a worker share one transaction (group_commit), each answered after its commit. On SQLite
     the transaction waits its turn in the writer queue (begin_write); on PostgreSQL the guard
-    takes FOR SHARE on the
-    attempt row, so a concurrent submit's guarded UPDATE waits for this save to commit, or this
-    save finds the attempt closed and writes nothing: an acknowledged answer is never left out
-    of a score. A repeat or a second tab is harmless. Anything unusual (not found, not yours,
-    closed, late) takes the slow path, which says exactly why.
+    takes FOR SHARE on the attempt row, so a concurrent submit's guarded UPDATE waits for this
+    save to commit, or this save finds the attempt closed and writes nothing: an acknowledged
+    answer is never left out of a score. A repeat or a second tab is harmless. Anything unusual
+    (not found, not yours, closed, late) takes the slow path, which says exactly why.
     """
     now = now or utcnow()
     user_id = user.id
