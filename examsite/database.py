@@ -75,6 +75,34 @@ def _configure_sqlite(engine: Engine, config) -> None:
 IMMEDIATE_OPTION = "examsite_sqlite_immediate"
 
 
+def begin_single_statements() -> bool:
+    """On PostgreSQL, let the request's statements each commit on their own (autocommit) until
+    it calls begin_write. True when that is in effect.
+
+    For a request whose only write is one statement (an answer's guarded upsert): psycopg
+    otherwise sends BEGIN before its first statement and COMMIT after the write, two more round
+    trips to the server on the busiest route. A statement in autocommit is still a transaction
+    of its own, committed (with synchronous_commit on) before the server replies, and its row
+    locks are held until then. Call it before the request's first statement; SQLite keeps its
+    writer queue and explicit transactions.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return False
+    session = db.session()
+    if session.in_transaction():
+        return in_single_statements()
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
+
+
+def in_single_statements() -> bool:
+    session = db.session()
+    return (
+        session.in_transaction()
+        and session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    )
+
+
 def begin_write() -> None:
     """Start a write transaction: on SQLite, end any read snapshot, wait in the writer queue,
     and take the write lock now.
@@ -84,6 +112,11 @@ def begin_write() -> None:
     """
     session = db.session()  # the request's Session behind the scoped proxy
     if db.engine.dialect.name != "sqlite":
+        if in_single_statements():
+            # A write of several statements must be one transaction: end the request's
+            # single-statement run; the next statement opens a transaction on a pooled
+            # connection with the usual isolation.
+            session.commit()
         return
     if session.in_transaction():
         if session.connection().get_execution_options().get(IMMEDIATE_OPTION):

@@ -13,6 +13,15 @@ csrf.exempt(bp)
 
 
 @bp.before_request
+def one_statement_saves():
+    """Registered first: it must run before anything reads the database (the user's lookup)."""
+    if request.endpoint == "api.save_response":
+        from examsite.delivery.services import prepare_save_request
+
+        prepare_save_request()
+
+
+@bp.before_request
 def csrf_for_cookie_sessions():
     """Writes with the session cookie need the CSRF token; bearer-token writes cannot be forged."""
     if request.method in ("GET", "HEAD", "OPTIONS"):

@@ -33,7 +33,7 @@ from examsite.accounts.models import User
 from examsite.banks.models import ItemVersion
 from examsite.banks.queries import blueprint_quotas, eligible_pool
 from examsite.catalog.models import Role
-from examsite.database import begin_write
+from examsite.database import begin_single_statements, begin_write, in_single_statements
 from examsite.delivery.assembly import AssemblyError, assemble, shuffle_options
 from examsite.delivery.content import attempt_forms, attempt_rows, domains, version_cache
 from examsite.delivery.group_commit import ALONE, REFUSED, WRITTEN, group_commit_enabled, save_group
@@ -225,6 +225,15 @@ def accepts_saves(attempt: Attempt, now: datetime) -> bool:
     return attempt.is_open and now <= attempt.deadline + timedelta(seconds=attempt.grace_seconds)
 
 
+def prepare_save_request() -> None:
+    """Before a save request's first statement: on PostgreSQL (without group commit), run its
+    statements in autocommit, so the bearer token's lookup and the guarded upsert are two round
+    trips, with no BEGIN or COMMIT. Anything that writes more (scoring an attempt found past its
+    deadline) calls begin_write, which ends that and opens a transaction."""
+    if not group_commit_enabled():
+        begin_single_statements()
+
+
 def save_answer(
     user: User,
     attempt_id: int,
@@ -267,7 +276,8 @@ def save_answer(
     }
     outcome = save_group().write(statement, params) if group_commit_enabled() else ALONE
     if outcome == ALONE:  # group commit is off, or its batch failed: this save's own transaction
-        begin_write()
+        if not in_single_statements():  # on PostgreSQL the upsert is usually its own transaction
+            begin_write()
         outcome = WRITTEN if db.session.execute(statement, params).first() is not None else REFUSED
         if outcome == WRITTEN:
             db.session.commit()

@@ -136,19 +136,16 @@ def test_save_closed_between_check_and_write_is_refused_and_not_stored(
     app, trainee_session, monkeypatch, group_commit
 ):
     """A submit that lands after the save's read but before its write: the save writes nothing."""
-    from examsite.delivery import group_commit as group_module
     from examsite.delivery import services
     from examsite.delivery.models import Response
 
     app.config["SAVE_GROUP_COMMIT"] = group_commit
-    writer = group_module if group_commit else services  # where the save's transaction begins
     attempt = _start(trainee_session)
     item = attempt["items"][0]
-    real_begin_write = writer.begin_write
+    real_statement = services._guarded_upsert
 
-    def submit_first():
-        monkeypatch.setattr(writer, "begin_write", real_begin_write)
-
+    def submit_first(*args):
+        # The save has read what it checks (the attempt's facts) and is about to write.
         def other_request():
             with app.app_context():
                 services.close_attempt(attempt["id"], "submitted", services.utcnow())
@@ -156,9 +153,9 @@ def test_save_closed_between_check_and_write_is_refused_and_not_stored(
         thread = threading.Thread(target=other_request)
         thread.start()
         thread.join(20)
-        real_begin_write()
+        return real_statement(*args)
 
-    monkeypatch.setattr(writer, "begin_write", submit_first)
+    monkeypatch.setattr(services, "_guarded_upsert", submit_first)
     reply = trainee_session.api(
         "PUT",
         f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
@@ -228,6 +225,93 @@ def test_remembered_attempt_facts_are_rechecked_by_the_write(app, trainee_sessio
     assert stored == [option]
     # The stale facts were dropped: the next save reads them afresh and goes through.
     assert trainee_session.api("PUT", url, json={"choices": [other]}).status_code == 200
+
+
+def _statements_seen(app):
+    """Record (first word of each SQL statement, whether its connection was in autocommit)."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, _cursor, statement, *_args):
+        dbapi = conn.connection.dbapi_connection
+        seen.append((statement.split()[0].upper(), bool(getattr(dbapi, "autocommit", False))))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_postgresql_save_commits_its_one_write_without_begin_or_commit(app, trainee_session):
+    """On PostgreSQL a save's statements run in autocommit (psycopg sends no BEGIN, and there is
+    no COMMIT to wait for); the connection goes back to the pool transactional, so the next
+    request's writes are one transaction again."""
+    from examsite.delivery.models import Response
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite saves take their turn in the writer queue inside a transaction")
+    app.config["SAVE_GROUP_COMMIT"] = False
+    attempt = _start(trainee_session)
+    item = attempt["items"][0]
+    seen, stop = _statements_seen(app)
+    try:
+        reply = trainee_session.api(
+            "PUT",
+            f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}",
+            json={"choices": [item["options"][0]["id"]]},
+        )
+        saved = list(seen)
+        seen.clear()
+        submitted = trainee_session.api("POST", f"/api/v1/attempts/{attempt['id']}/submit")
+    finally:
+        stop()
+    assert reply.status_code == 200 and submitted.status_code == 200
+    assert ("INSERT", True) in saved
+    assert all(autocommit for _, autocommit in saved), saved
+    assert any(word == "UPDATE" for word, _ in seen)
+    assert not any(autocommit for _, autocommit in seen), seen  # the submit is one transaction
+    with app.app_context():
+        stored = db.session.scalar(select(Response.choices).where(Response.attempt_id == attempt["id"]))
+    assert stored == [item["options"][0]["id"]]
+
+
+@pytest.mark.parametrize("late_item", ["its-item", "no-such-item"])
+@pytest.mark.parametrize("group_commit", [True, False], ids=["group-commit", "alone"])
+def test_a_save_that_finds_its_attempt_expired_scores_it_in_one_transaction(
+    app, trainee_session, clock, monkeypatch, group_commit, late_item
+):
+    """A late save closes and scores the attempt: all of it or none of it, even on the save
+    route's single-statement path (a save for an item not in the attempt is refused before any
+    write, and its refusal is what closes the attempt)."""
+    from examsite.delivery import services
+    from examsite.delivery.models import Attempt
+
+    app.config["SAVE_GROUP_COMMIT"] = group_commit
+    attempt = _start(trainee_session)
+    item = attempt["items"][0]
+    url = f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}"
+    body = {"choices": [item["options"][0]["id"]]}
+    assert trainee_session.api("PUT", url, json=body).status_code == 200
+    clock.advance(hours=2)
+
+    real_score_into = services._score_into
+
+    def scoring_fails(*_args):
+        raise RuntimeError("scoring failed half-way")
+
+    monkeypatch.setattr(services, "_score_into", scoring_fails)
+    late_url = url if late_item == "its-item" else url.rsplit("/", 1)[0] + "/999999"
+    assert trainee_session.api("PUT", late_url, json=body).status_code == 500
+    with app.app_context():
+        stored = db.session.get(Attempt, attempt["id"])
+        assert (stored.status, stored.closed_at, stored.score_percent) == ("in_progress", None, None)
+    monkeypatch.setattr(services, "_score_into", real_score_into)
+    late = trainee_session.api("PUT", url, json=body)
+    assert (late.status_code, late.get_json()["error"]) == (409, "attempt_closed")
+    with app.app_context():
+        stored = db.session.get(Attempt, attempt["id"])
+        assert stored.status == "expired" and stored.score_percent is not None
 
 
 # ---- the cached form ---------------------------------------------------------------------------
