@@ -76,6 +76,7 @@ class LoadResult:
     locust_cpu_seconds: float = 0.0
     reconnects: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    records: list[list] = field(default_factory=list)
 
     @property
     def total_failures(self) -> int:
@@ -90,16 +91,18 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-def route_stats(records: list[list]) -> dict[str, RouteStats]:
+def route_stats(records: list[list], rounds: list[list[list]] | None = None) -> dict[str, RouteStats]:
+    """Count, failures, percentiles and rate per route. Given `rounds` (the same records split
+    by the load that made them), a route's window is the sum of its windows in each round, so
+    the rate leaves out the pauses between rounds."""
     by_route: dict[str, list[list]] = {}
     for record in records:
         by_route.setdefault(record[0], []).append(record)
     out = {}
     for route, rows in by_route.items():
         times = sorted(r[2] for r in rows)
-        first = min(r[1] for r in rows)
-        last = max(r[1] + r[2] / 1000 for r in rows)
-        window = max(last - first, 1e-3)
+        window = sum(_window([r for r in part if r[0] == route]) for part in (rounds or [rows]))
+        window = max(window, 1e-3)
         out[route] = RouteStats(
             route=route,
             count=len(rows),
@@ -114,11 +117,47 @@ def route_stats(records: list[list]) -> dict[str, RouteStats]:
     return out
 
 
+def _window(rows: list[list]) -> float:
+    if not rows:
+        return 0.0
+    first = min(r[1] for r in rows)
+    last = max(r[1] + r[2] / 1000 for r in rows)
+    return last - first
+
+
+def merge(loads: list[LoadResult]) -> LoadResult:
+    """Several runs of one phase (saturation rounds) as one load: all their requests, with each
+    route's rate over the time the rounds ran."""
+    first = loads[0]
+    records = [r for load in loads for r in load.records]
+    return LoadResult(
+        mode=first.mode,
+        users=first.users,
+        routes=route_stats(records, [load.records for load in loads]),
+        acks=[a for load in loads for a in load.acks],
+        errors=[e for load in loads for e in load.errors],
+        mismatches=[m for load in loads for m in load.mismatches],
+        plan=first.plan,
+        finished_users=min(load.finished_users for load in loads),
+        locust_exit=max((load.locust_exit for load in loads), key=abs),
+        log=first.log,
+        locust_cpu_seconds=sum(load.locust_cpu_seconds for load in loads),
+        reconnects=[c for load in loads for c in load.reconnects],
+        notes=[n for load in loads for n in load.notes],
+        records=records,
+    )
+
+
 def run(
-    phase: Phase, host: str, workdir: Path, tokens: Path | None = None, role: str | None = None
+    phase: Phase,
+    host: str,
+    workdir: Path,
+    tokens: Path | None = None,
+    role: str | None = None,
+    tag: str = "",
 ) -> LoadResult:
-    results = workdir / f"locust-{phase.mode}.json"
-    log = workdir / f"locust-{phase.mode}.log"
+    results = workdir / f"locust-{phase.mode}{tag}.json"
+    log = workdir / f"locust-{phase.mode}{tag}.log"
     env = {
         "BENCH_MODE": phase.mode,
         "BENCH_USERS": str(phase.users),
@@ -190,4 +229,5 @@ def run(
         log=log,
         locust_cpu_seconds=locust_cpu,
         reconnects=data.get("reconnects", []),
+        records=data["records"],
     )

@@ -5,14 +5,17 @@
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/examsite_bench make bench
 
 Phases: set-up (scratch database, `flask setup`, trainees and tokens in bulk); the exam day
-(synchronized start, steady answering, end spike); save saturation; the verification of every
-acknowledged save; the floor (paced like the exam day, then saturated); the reports over a million
-generated attempts. Prints a summary and writes docs/benchmarks.md (quick runs: bench-results/).
+(synchronized start, steady answering, end spike); the floor paced like the exam day; saturation
+in rounds, each examsite's saves then the floor's upserts back to back, so that the ratio of the
+two compares loads run under the same machine conditions; the verification of every acknowledged
+save; the reports over a million generated attempts. Prints a summary and writes
+docs/benchmarks.md (quick runs: bench-results/).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -50,7 +53,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="seconds a trainee reads before answering (uniform)",
     )
     parser.add_argument("--saturation-users", type=int, help="closed-loop savers (default 32)")
-    parser.add_argument("--saturation-seconds", type=float, help="seconds of saturation (default 20)")
+    parser.add_argument(
+        "--saturation-seconds", type=float, help="seconds of each saturation round (default 20)"
+    )
+    parser.add_argument(
+        "--saturation-rounds",
+        type=int,
+        help="rounds of saturation, examsite then the floor in each (default 3, quick 1)",
+    )
     parser.add_argument("--report-attempts", type=int, help="generated attempts (default 1,000,000)")
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--skip-saturation", action="store_true")
@@ -76,6 +86,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.duration = args.duration if args.duration is not None else (20 if quick else 120)
     args.saturation_users = args.saturation_users or (16 if quick else 32)
     args.saturation_seconds = args.saturation_seconds or (6 if quick else 20)
+    args.saturation_rounds = args.saturation_rounds or (1 if quick else 3)
     args.report_attempts = args.report_attempts or (50_000 if quick else 1_000_000)
     if args.wait_quiet is None:
         args.wait_quiet = 0 if quick else 600
@@ -233,28 +244,20 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
         )
         say(f"  ! the machine is busy ({busy:.0%} CPU used by other processes); figures will suffer")
     log = scratch.directory / "gunicorn.log"
-    with Gunicorn("wsgi:app", scratch.env(), log) as server:
+    floor_log = scratch.directory / "gunicorn-floor.log"
+    floor_url = None
+    saturation = floor_paced = floor_sat = None
+    with contextlib.ExitStack() as servers:
+        server = servers.enter_context(Gunicorn("wsgi:app", scratch.env(), log))
         with profiled(args, server, f"{scratch.backend}-exam"), CpuSampler(server) as cpu:
             exam = loadrun.run(exam_phase, server.url, scratch.directory, tokens_path, args.role)
-        results["exam"] = _load_dict(exam, cpu)
+        results["exam"] = _load_dict(exam, cpu.as_dict())
         say(_routes_line(exam))
-        saturation = None
+        floor_server = None
+        if not args.skip_floor:
+            floor_url, floor_server, floor_paced = run_floor(args, scratch, results, servers, floor_log)
         if not args.skip_saturation:
-            say(
-                f"Save saturation: {args.saturation_users} trainees save with no pause for "
-                f"{args.saturation_seconds:g} s…"
-            )
-            phase = loadrun.Phase(
-                "saturate",
-                args.saturation_users,
-                start_window=3,
-                saturate=args.saturation_seconds,
-                seed=args.seed,
-            )
-            with profiled(args, server, f"{scratch.backend}-saturation"), CpuSampler(server) as cpu:
-                saturation = loadrun.run(phase, server.url, scratch.directory, sat_path, args.role)
-            results["saturation"] = _load_dict(saturation, cpu)
-            say(_routes_line(saturation))
+            saturation, floor_sat = run_saturation(args, scratch, results, server, floor_server, sat_path)
         results["server_log_errors"] = _log_errors(log)
     acks = exam.acks + (saturation.acks if saturation else [])
     checked = verify.check_responses(scratch.database_url, acks)
@@ -265,9 +268,13 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
         f"reloads that disagreed: {len(exam.mismatches)}"
     )
     results["durability"] = _durability(scratch)
+    if floor_paced is not None:
+        from bench import floor
 
-    if not args.skip_floor:
-        run_floor(args, scratch, results, exam_phase)
+        results["floor_log_errors"] = _log_errors(floor_log)
+        floor_acks = floor_paced.acks + (floor_sat.acks if floor_sat else [])
+        results["floor_verification"] = verify.check_floor(floor_url, floor.TABLE_NAME, floor_acks).__dict__
+
     if not args.skip_reports:
         from bench import reports_bench
 
@@ -276,8 +283,9 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
         )
 
 
-def run_floor(args, scratch, results: dict, exam_phase: loadrun.Phase) -> None:
-    from bench import floor, verify
+def run_floor(args, scratch, results: dict, servers: contextlib.ExitStack, log: Path):
+    """Start the floor's server (kept up for the saturation rounds) and load it like the exam day."""
+    from bench import floor
 
     url = (
         scratch.database_url
@@ -290,25 +298,58 @@ def run_floor(args, scratch, results: dict, exam_phase: loadrun.Phase) -> None:
         f"Floor: one durable upsert per request, {args.trainees} trainees paced like the exam day "
         f"for {args.duration:g} s…"
     )
-    env = scratch.env(DATABASE_URL=url)
-    log = scratch.directory / "gunicorn-floor.log"
-    with Gunicorn("bench.floor:create_floor_app()", env, log) as server:
-        paced = loadrun.Phase(
-            "floor",
-            args.trainees,
-            args.start_window,
-            args.duration,
-            0,
-            think_min=args.think[0],
-            think_max=args.think[1],
+    server = servers.enter_context(
+        Gunicorn("bench.floor:create_floor_app()", scratch.env(DATABASE_URL=url), log)
+    )
+    paced = loadrun.Phase(
+        "floor",
+        args.trainees,
+        args.start_window,
+        args.duration,
+        0,
+        think_min=args.think[0],
+        think_max=args.think[1],
+        seed=args.seed,
+    )
+    with CpuSampler(server) as cpu:
+        floor_paced = loadrun.run(paced, server.url, scratch.directory)
+    results["floor"] = _load_dict(floor_paced, cpu.as_dict())
+    say(_routes_line(floor_paced))
+    return url, server, floor_paced
+
+
+def run_saturation(args, scratch, results: dict, server: Gunicorn, floor_server, sat_path: Path):
+    """Closed-loop saves in rounds: examsite, then the floor right after it, in each round.
+
+    The machine's speed drifts over minutes (a shared host); a ratio of two loads run minutes
+    apart carries that drift, while the two halves of one round see nearly the same machine.
+    Returns examsite's and the floor's rounds merged into one load each."""
+    rounds = args.saturation_rounds
+    say(
+        f"Saturation: {rounds} round(s) of {args.saturation_users} closed-loop savers for "
+        f"{args.saturation_seconds:g} s, examsite then the floor…"
+    )
+    ours: list[loadrun.LoadResult] = []
+    floors: list[loadrun.LoadResult] = []
+    our_cpu: list[dict] = []
+    floor_cpu: list[dict] = []
+    per_round: list[dict] = []
+    for number in range(1, rounds + 1):
+        phase = loadrun.Phase(
+            "saturate",
+            args.saturation_users,
+            start_window=3,
+            saturate=args.saturation_seconds,
             seed=args.seed,
         )
-        with CpuSampler(server) as cpu:
-            floor_paced = loadrun.run(paced, server.url, scratch.directory)
-        results["floor"] = _load_dict(floor_paced, cpu)
-        say(_routes_line(floor_paced))
-        if not args.skip_saturation:
-            say(f"Floor saturation: {args.saturation_users} savers, no pause, {args.saturation_seconds:g} s…")
+        first = number == 1  # py-spy (--profile) samples the first round
+        spy = profiled(args, server, f"{scratch.backend}-saturation") if first else contextlib.nullcontext()
+        with spy, CpuSampler(server) as cpu:
+            load = loadrun.run(phase, server.url, scratch.directory, sat_path, args.role, tag=f"-{number}")
+        ours.append(load)
+        our_cpu.append(cpu.as_dict())
+        row = {"round": number, "save_rps": _rps(load, "save (saturation)"), "errors": load.total_failures}
+        if floor_server is not None:
             phase = loadrun.Phase(
                 "floor-saturate",
                 args.saturation_users,
@@ -316,13 +357,52 @@ def run_floor(args, scratch, results: dict, exam_phase: loadrun.Phase) -> None:
                 saturate=args.saturation_seconds,
                 seed=args.seed,
             )
-            with CpuSampler(server) as cpu:
-                floor_sat = loadrun.run(phase, server.url, scratch.directory)
-            results["floor_saturation"] = _load_dict(floor_sat, cpu)
-            say(_routes_line(floor_sat))
-        results["floor_log_errors"] = _log_errors(log)
-    acks = floor_paced.acks + (floor_sat.acks if not args.skip_saturation else [])
-    results["floor_verification"] = verify.check_floor(url, floor.TABLE_NAME, acks).__dict__
+            with CpuSampler(floor_server) as cpu:
+                floor_load = loadrun.run(phase, floor_server.url, scratch.directory, tag=f"-{number}")
+            floors.append(floor_load)
+            floor_cpu.append(cpu.as_dict())
+            row["floor_rps"] = _rps(floor_load, "floor save (saturation)")
+            row["errors"] += floor_load.total_failures
+            row["ratio"] = row["save_rps"] / row["floor_rps"] if row["floor_rps"] else None
+        per_round.append(row)
+        say(_round_line(row))
+    saturation = loadrun.merge(ours)
+    results["saturation"] = _load_dict(saturation, _merge_cpu(our_cpu))
+    results["saturation_rounds"] = per_round
+    say(_routes_line(saturation))
+    if not floors:
+        return saturation, None
+    floor_sat = loadrun.merge(floors)
+    results["floor_saturation"] = _load_dict(floor_sat, _merge_cpu(floor_cpu))
+    say(_routes_line(floor_sat))
+    return saturation, floor_sat
+
+
+def _rps(load: loadrun.LoadResult, route: str) -> float:
+    stats = load.routes.get(route)
+    return stats.rps if stats else 0.0
+
+
+def _round_line(row: dict) -> str:
+    line = f"  round {row['round']}: examsite {row['save_rps']:.0f} saves/s"
+    if "floor_rps" in row:
+        line += f", floor {row['floor_rps']:.0f} upserts/s"
+        if row["ratio"] is not None:
+            line += f": {row['ratio']:.0%}"
+    return line
+
+
+def _merge_cpu(usages: list[dict]) -> dict:
+    elapsed = sum(u["elapsed"] for u in usages)
+    server_cpu = sum(u["server_cpu_seconds"] for u in usages)
+    weighted = sum(u["system_cpu_mean"] * u["elapsed"] for u in usages)
+    return {
+        "system_cpu_mean": weighted / elapsed if elapsed else 0.0,
+        "system_cpu_max": max(u["system_cpu_max"] for u in usages),
+        "server_cpu_seconds": server_cpu,
+        "elapsed": elapsed,
+        "server_cores_used": server_cpu / elapsed if elapsed else 0.0,
+    }
 
 
 class profiled:
@@ -352,10 +432,12 @@ class profiled:
             say("\n".join("    " + line for line in text.splitlines()[:45]))
 
 
-def _load_dict(load: loadrun.LoadResult, cpu: CpuSampler) -> dict:
-    usage = cpu.as_dict()
+def _load_dict(load: loadrun.LoadResult, usage: dict) -> dict:
+    """What the summary keeps of a load, with the CPU used while it ran (CpuSampler.as_dict)."""
+    usage = dict(usage)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    usage["locust_cores_used"] = load.locust_cpu_seconds / cpu.elapsed if cpu.elapsed else 0.0
+    elapsed = usage["elapsed"]
+    usage["locust_cores_used"] = load.locust_cpu_seconds / elapsed if elapsed else 0.0
     usage["other_cores_used"] = max(
         0.0, usage["system_cpu_mean"] / 100 * cores - usage["server_cores_used"] - usage["locust_cores_used"]
     )

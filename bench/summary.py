@@ -33,14 +33,17 @@ bulk; gunicorn started as `make run` starts it (`gunicorn -c gunicorn.conf.py ws
 127.0.0.1; locust (headless, FastHttpUser) on the same machine drives the browser's routes with
 bearer tokens: all start within the start window, each then navigates to an item (the item page),
 reads for 2–6 s and saves, sometimes changes the answer (20%), flags (10%) and reloads the attempt
-(8%), and all submit within the submit window. Then closed-loop saves measure the save ceiling, and
-every acknowledged save is checked in the database. The floor is the same gunicorn config and
-engine settings serving a single-row upsert (bench/floor.py), loaded with the same pacing and then
-saturated the same way. Reports: a million generated closed attempts, the pass-rate query timed
-in-process, and a streamed CSV export of all attempts in a child process whose peak RSS is read.
+(8%), and all submit within the submit window. The floor is the same gunicorn config and engine
+settings serving a single-row upsert (bench/floor.py), loaded with the same pacing. Then
+closed-loop saves measure the ceiling of each in rounds: examsite's saves, then the floor's right
+after, in each round, so that both sides of the ratio see the same machine (a shared host's speed
+drifts over minutes). Every acknowledged save is checked in the database. Reports: a million
+generated closed attempts, the pass-rate query timed in-process, and a streamed CSV export of all
+attempts in a child process whose peak RSS is read.
 
 Latencies are client-side wall clock (ms) measured by locust on the same two cores as the server.
-Throughput vs floor = saturated save throughput of examsite / saturated throughput of the floor.
+Throughput vs floor = saturated save throughput of examsite / saturated throughput of the floor,
+each over all its rounds.
 """
 
 
@@ -163,9 +166,22 @@ def console(results: dict) -> str:
                 f"{stats['route']:<26}{stats['count']:>7}{stats['p50']:>8.0f}{stats['p95']:>8.0f}"
                 f"{stats['p99']:>8.0f}{stats['max']:>8.0f}{stats['rps']:>8.1f}{stats['failures']:>5}"
             )
+    rounds = _rounds_text(results)
+    if rounds:
+        lines.append(f"saturation rounds (examsite / floor per s): {rounds}")
     for note in results.get("notes", []):
         lines.append(f"note: {note}")
     return "\n".join(lines)
+
+
+def _rounds_text(results: dict) -> str:
+    parts = []
+    for row in results.get("saturation_rounds") or []:
+        if row.get("ratio") is None:
+            parts.append(f"{row['save_rps']:.0f}")
+        else:
+            parts.append(f"{row['save_rps']:.0f} / {row['floor_rps']:.0f} = {row['ratio']:.0%}")
+    return "; ".join(parts)
 
 
 def section(results: dict) -> str:
@@ -187,7 +203,8 @@ def section(results: dict) -> str:
         f"form; set-up: {results['setup']['setup']}; banks: {results['setup']['banks']}.",
         f"- Load: {a['trainees']} trainees; start window {a['start_window']:g} s, steady state "
         f"{a['duration']:g} s, submit window {a['submit_window']:g} s; saturation "
-        f"{a['saturation_users']} users × {a['saturation_seconds']:g} s.",
+        f"{a['saturation_users']} users, {a.get('saturation_rounds', 1)} round(s) × "
+        f"{a['saturation_seconds']:g} s for each server.",
         "",
         "### Against the targets",
         "",
@@ -262,10 +279,15 @@ def section(results: dict) -> str:
         if ratio is not None:
             a = _route(results, "saturation", "save (saturation)")
             b = _route(results, "floor_saturation", "floor save (saturation)")
+            rounds = results.get("saturation_rounds") or []
             out.append(
-                f"- Saturated ({results['args']['saturation_users']} closed-loop users): examsite "
-                f"{a['rps']:.0f} saves/s, floor {b['rps']:.0f} upserts/s: **{ratio:.0%}** of the floor."
+                f"- Saturated ({results['args']['saturation_users']} closed-loop users, "
+                f"{len(rounds) or 1} round(s) of {results['args']['saturation_seconds']:g} s, each "
+                f"examsite then the floor): examsite {a['rps']:.0f} saves/s, floor {b['rps']:.0f} "
+                f"upserts/s: **{ratio:.0%}** of the floor."
             )
+            if len(rounds) > 1:
+                out.append(f"- Rounds (examsite / floor per s): {_rounds_text(results)}.")
     reports = results.get("reports")
     if reports:
         gen, export = reports["generated"], reports["export"]
