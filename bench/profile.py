@@ -4,8 +4,8 @@
 
 py-spy samples every thread of every worker as collapsed stacks. With --profile (wall time) waiting
 is included (--idle): where a request's latency goes, lock waits too. With --profile-cpu only
-threads on a CPU count: where the cores go. Only stacks inside a Flask request count, so idle
-gthread threads do not drown the figures.
+the thread holding the GIL counts (--gil): where the workers' Python time goes. Only stacks inside
+a Flask request count, so idle gthread threads do not drown the figures.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ class PySpy:
                 "--pid",
                 str(self.pid),
                 "--subprocesses",
-                *(["--idle"] if self.idle else []),
+                # wall time: every thread, waiting too; CPU: only the thread holding the GIL,
+                # which is where Python runs (a thread waiting for the GIL is not using CPU)
+                *(["--idle"] if self.idle else ["--gil"]),
                 "--nonblocking",
                 "--rate",
                 str(self.rate),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from examsite.accounts.models import USER_ROLES, ApiToken, User, burn_password_check, normalize_email
@@ -91,14 +93,23 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def user_for_token(token: str) -> User | None:
-    user = db.session.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == ApiToken.hash(token), ApiToken.revoked_at.is_(None))
-    )
+    """The active user a bearer token belongs to, or None. Looked up on every API request
+    (revoking a token or deactivating its user takes effect at once)."""
+    user = db.session.scalar(_user_for_token_hash(), {"token_hash": ApiToken.hash(token)})
     if user is None or not user.active:
         return None
     return user
+
+
+@functools.cache
+def _user_for_token_hash():
+    # Built once: on the busiest routes, building the statement cost about as much CPU as
+    # running it (SQLAlchemy caches the compiled SQL, not the construction of the statement).
+    return (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+    )
 
 
 def issue_token(user: User, actor=None) -> str:

@@ -30,6 +30,9 @@ def csrf_for_cookie_sessions():
 
     if current_user.is_authenticated and used_token_auth():
         return
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        # A token that names no active account (unknown, revoked, or its user deactivated)
+        raise ApiError(401, "unauthorized", "The bearer token is not valid.")
     csrf.protect()
 
 

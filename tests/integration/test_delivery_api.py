@@ -177,7 +177,44 @@ def test_bearer_token_needs_no_csrf(app, trainee, runner, banks):
     )
     assert response.status_code == 201
     bad = client.post("/api/v1/attempts", json={"role": ROLE}, headers={"Authorization": "Bearer nope"})
-    assert bad.status_code in (400, 401)
+    assert (bad.status_code, bad.get_json()["error"]) == (401, "unauthorized")
+
+
+def test_a_revoked_token_or_deactivated_user_cannot_save(app, trainee, runner, banks):
+    """The bearer token is looked up on every request, the save route's too."""
+    from examsite.accounts.models import ApiToken, User
+    from examsite.timeutil import utcnow
+
+    token = runner.invoke(args=["users", "token", trainee.email]).output.strip()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    attempt = client.post("/api/v1/attempts", json={"role": ROLE}, headers=headers).get_json()
+    item = attempt["items"][0]
+    url = f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}"
+    body = {"choices": [item["options"][0]["id"]]}
+    assert client.put(url, json=body, headers=headers).status_code == 200
+
+    def refused_after(change):
+        with app.app_context():
+            change()
+            db.session.commit()
+        reply = client.put(url, json=body, headers=headers)
+        assert (reply.status_code, reply.get_json()["error"]) == (401, "unauthorized")
+
+    def deactivate():
+        db.session.get(User, trainee.id).active = False
+
+    def revoke():
+        db.session.get(User, trainee.id).active = True
+        db.session.scalars(select(ApiToken).where(ApiToken.user_id == trainee.id)).one().revoked_at = utcnow()
+
+    refused_after(deactivate)
+    refused_after(revoke)
+    with app.app_context():
+        from examsite.delivery.models import Response
+
+        saves = db.session.scalar(select(Response.saves).where(Response.attempt_id == attempt["id"]))
+    assert saves == 1
 
 
 def test_other_users_attempt_is_404(session, login, make_user):
