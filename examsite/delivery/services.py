@@ -247,10 +247,11 @@ def save_answer(
     What never changes about an attempt (its owner, its start, its grace, its items' versions)
     is read once per worker and kept; then a save is one guarded write: the upsert inserts only
     while the attempt is this trainee's, the same instance (start time), open, and within its
-    deadline plus grace, so the checks and the write are one statement. Saves arriving together
-    in a worker share one transaction (group_commit), each answered after its commit. On SQLite
-    the transaction waits its turn in the writer queue (begin_write); on PostgreSQL the guard
-    takes FOR SHARE on the attempt row, so a concurrent submit's guarded UPDATE waits for this
+    deadline plus grace, so the checks and the write are one statement. On SQLite, saves
+    arriving together in a worker share one transaction (group_commit), each answered after its
+    commit, and the transaction waits its turn in the writer queue (begin_write). On PostgreSQL
+    the statement is its own transaction, in autocommit (prepare_save_request); its guard takes
+    FOR SHARE on the attempt row, so a concurrent submit's guarded UPDATE waits for this
     save to commit, or this save finds the attempt closed and writes nothing: an acknowledged
     answer is never left out of a score. A repeat or a second tab is harmless. Anything unusual
     (not found, not yours, closed, late) takes the slow path, which says exactly why.
