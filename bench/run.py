@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -255,7 +256,9 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
         say(_routes_line(exam))
         floor_server = None
         if not args.skip_floor:
-            floor_url, floor_server, floor_paced = run_floor(args, scratch, results, servers, floor_log)
+            floor_url, floor_server, floor_paced = run_floor(
+                args, scratch, results, servers, floor_log, exam_phase
+            )
         if not args.skip_saturation:
             saturation, floor_sat = run_saturation(args, scratch, results, server, floor_server, sat_path)
         results["server_log_errors"] = _log_errors(log)
@@ -283,7 +286,9 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
         )
 
 
-def run_floor(args, scratch, results: dict, servers: contextlib.ExitStack, log: Path):
+def run_floor(
+    args, scratch, results: dict, servers: contextlib.ExitStack, log: Path, exam_phase: loadrun.Phase
+):
     """Start the floor's server (kept up for the saturation rounds) and load it like the exam day."""
     from bench import floor
 
@@ -301,16 +306,7 @@ def run_floor(args, scratch, results: dict, servers: contextlib.ExitStack, log: 
     server = servers.enter_context(
         Gunicorn("bench.floor:create_floor_app()", scratch.env(DATABASE_URL=url), log)
     )
-    paced = loadrun.Phase(
-        "floor",
-        args.trainees,
-        args.start_window,
-        args.duration,
-        0,
-        think_min=args.think[0],
-        think_max=args.think[1],
-        seed=args.seed,
-    )
+    paced = dataclasses.replace(exam_phase, mode="floor", submit_window=0)  # the same pacing
     with CpuSampler(server) as cpu:
         floor_paced = loadrun.run(paced, server.url, scratch.directory)
     results["floor"] = _load_dict(floor_paced, cpu.as_dict())
@@ -334,14 +330,11 @@ def run_saturation(args, scratch, results: dict, server: Gunicorn, floor_server,
     our_cpu: list[dict] = []
     floor_cpu: list[dict] = []
     per_round: list[dict] = []
+    phase = loadrun.Phase(
+        "saturate", args.saturation_users, start_window=3, saturate=args.saturation_seconds, seed=args.seed
+    )
+    floor_phase = dataclasses.replace(phase, mode="floor-saturate")
     for number in range(1, rounds + 1):
-        phase = loadrun.Phase(
-            "saturate",
-            args.saturation_users,
-            start_window=3,
-            saturate=args.saturation_seconds,
-            seed=args.seed,
-        )
         first = number == 1  # py-spy (--profile) samples the first round
         spy = profiled(args, server, f"{scratch.backend}-saturation") if first else contextlib.nullcontext()
         with spy, CpuSampler(server) as cpu:
@@ -350,15 +343,8 @@ def run_saturation(args, scratch, results: dict, server: Gunicorn, floor_server,
         our_cpu.append(cpu.as_dict())
         row = {"round": number, "save_rps": _rps(load, "save (saturation)"), "errors": load.total_failures}
         if floor_server is not None:
-            phase = loadrun.Phase(
-                "floor-saturate",
-                args.saturation_users,
-                start_window=3,
-                saturate=args.saturation_seconds,
-                seed=args.seed,
-            )
             with CpuSampler(floor_server) as cpu:
-                floor_load = loadrun.run(phase, floor_server.url, scratch.directory, tag=f"-{number}")
+                floor_load = loadrun.run(floor_phase, floor_server.url, scratch.directory, tag=f"-{number}")
             floors.append(floor_load)
             floor_cpu.append(cpu.as_dict())
             row["floor_rps"] = _rps(floor_load, "floor save (saturation)")

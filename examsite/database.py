@@ -75,9 +75,9 @@ def _configure_sqlite(engine: Engine, config) -> None:
 IMMEDIATE_OPTION = "examsite_sqlite_immediate"
 
 
-def begin_single_statements() -> bool:
+def begin_single_statements() -> None:
     """On PostgreSQL, let the request's statements each commit on their own (autocommit) until
-    it calls begin_write. True when that is in effect.
+    it calls begin_write.
 
     For a request whose only write is one statement (an answer's guarded upsert): psycopg
     otherwise sends BEGIN before its first statement and COMMIT after the write, two more round
@@ -86,13 +86,9 @@ def begin_single_statements() -> bool:
     locks are held until then. Call it before the request's first statement; SQLite keeps its
     writer queue and explicit transactions.
     """
-    if db.engine.dialect.name != "postgresql":
-        return False
     session = db.session()
-    if session.in_transaction():
-        return in_single_statements()
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return True
+    if db.engine.dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def in_single_statements() -> bool:
