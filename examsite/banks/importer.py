@@ -105,6 +105,8 @@ def import_banks(paths: list[str | Path], progress: bool = False) -> ImportSumma
         in_files = {i.external_id for i in items}
         now = utcnow()
         for external_id, item in existing.items():
+            if _from_elsewhere(item):
+                continue  # imported from another system: reviewed in the workspace, not the files
             if external_id not in in_files and item.retired_at is None:
                 item.retired_at = now
                 summary.retired.append(external_id)
@@ -126,6 +128,12 @@ def import_banks(paths: list[str | Path], progress: bool = False) -> ImportSumma
         db.session.rollback()
         raise
     return summary
+
+
+def _from_elsewhere(item: Item) -> bool:
+    """Items brought in by `flask banks import-external` are not in the bank files; keep them."""
+    version = item.current_version
+    return version is not None and version.source_file.startswith("import:")
 
 
 def _apply_domains(tree: BankTree) -> dict[str, Domain]:
