@@ -46,7 +46,7 @@ def prepare_import(
         )
         return plan
     parsed = parse_files(files, fmt, size_limit)
-    domains = dict(db.session.execute(select(Domain.code, Domain.bank)).tuples())
+    domains = dict(db.session.execute(select(Domain.code, Domain.bank)).tuples().all())
     existing: dict[str, str] = {}
     rows = db.session.execute(
         select(Item.external_id, ItemVersion.stem)
