@@ -127,6 +127,9 @@ def test_qti_feedback_outcome_is_declared_and_set(app, runner, bundled, tmp_path
             assert declared.get("FEEDBACK") == "identifier"
             feedback = root.find(f"q:{modal}", ns)
             assert feedback.get(outcome_attr) == "FEEDBACK" and "".join(feedback.itertext()).strip()
+            order = [c.tag.rsplit("}", 1)[1] for c in root]
+            assert order.index(processing_name) < order.index(modal)  # the XSD's sequence
+            assert max(i for i, t in enumerate(order) if t == declaration) < order.index(processing_name)
             processing = root.find(f"q:{processing_name}", ns)
             assert processing.get("template") is None
             sets = [
