@@ -178,7 +178,15 @@ def _parse_item(document: XmlDocument, meta: dict[str, list[str]], result: Parse
         result.error(file, document.line(declaration), message)
         return
     cardinality = declaration.get("cardinality", "single")
-    skip = {names.choice_interaction, names.modal, names.feedback_block, names.feedback_inline}
+    # rubric blocks speak to scorers or proctors, not to the candidate
+    skip = {
+        names.choice_interaction,
+        names.modal,
+        names.feedback_block,
+        names.feedback_inline,
+        "rubricBlock",
+        "qti-rubric-block",
+    }
     prompt = next(iter(_children(interaction, names.prompt)), None)
     stem_html = _inner_html(body, skip) + (_inner_html(prompt, set()) if prompt is not None else "")
     item = ParsedItem(

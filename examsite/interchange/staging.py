@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 from examsite.interchange.safety import InputFile
@@ -14,7 +15,19 @@ def _root(instance_path: str) -> Path:
     return Path(instance_path) / "imports"
 
 
+#: previews not confirmed within a day are removed at the next preview
+KEEP_SECONDS = 24 * 3600
+
+
+def _sweep(root: Path) -> None:
+    cutoff = time.time() - KEEP_SECONDS
+    for folder in root.glob("*"):
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def stage(instance_path: str, user_id: int, files: list[InputFile], settings: dict) -> str:
+    _sweep(_root(instance_path))
     token = secrets.token_hex(16)
     folder = _root(instance_path) / token
     folder.mkdir(parents=True)

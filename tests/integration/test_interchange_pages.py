@@ -73,6 +73,14 @@ def test_hostile_upload_is_refused_with_a_message(app, banks, make_user, login):
     assert drafts(app) == 0
 
 
+def test_upload_over_the_limit_is_refused(app, banks, make_user, login):
+    session = login(make_user("instructor"))
+    big = b"::T::Which? {=a ~b ~c ~d}\n\n" * (app.config["MAX_CONTENT_LENGTH"] // 20)
+    response = upload(session, "big.gift.txt", "gift", data=big)
+    assert response.status_code == 413 and drafts(app) == 0
+    assert "over the 2 MB upload limit" in response.get_data(as_text=True)
+
+
 def test_wrong_extension_is_refused(app, banks, make_user, login):
     session = login(make_user("instructor"))
     response = upload(session, "questions.csv", "xlsx")
