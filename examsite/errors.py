@@ -79,7 +79,7 @@ def register_error_handlers(app: Flask) -> None:
             ),
             413: (
                 "File too large",
-                f"What you sent is over the {app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB upload limit; "
+                f"What you sent is over the {app.config['MAX_CONTENT_LENGTH'] // 2**20} MB upload limit; "
                 "nothing was saved. Split it into smaller files and try again.",
             ),
             429: ("Too many attempts", "Please wait a minute before you try again."),
