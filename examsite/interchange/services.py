@@ -47,14 +47,13 @@ def prepare_import(
         return plan
     parsed = parse_files(files, fmt, size_limit)
     domains = dict(db.session.execute(select(Domain.code, Domain.bank)).tuples().all())
-    existing: dict[str, str] = {}
+    existing = {i: i for i in db.session.scalars(select(Item.external_id).where(Item.bank == category))}
     rows = db.session.execute(
         select(Item.external_id, ItemVersion.stem)
-        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+        .join(ItemVersion, ItemVersion.item_id == Item.id)
         .where(Item.bank == category, Item.retired_at.is_(None))
     ).tuples()
-    for external_id, stem in rows:
-        existing[external_id] = external_id
+    for external_id, stem in rows:  # any version's stem: a question already in the bank in some form
         existing.setdefault(normalize_stem(stem), external_id)
     return plan_import(parsed, category, domains, existing, domain, level)
 
