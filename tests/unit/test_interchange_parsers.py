@@ -200,3 +200,24 @@ def test_plan_needs_a_domain_and_skips_what_is_already_in_the_bank():
         parsed, "mobile-adoption-support", domains, {first: first}, default_domain="mas-go-live"
     )
     assert [i.duplicate_of for i in again.items] == [first, None]
+
+
+def test_xlsx_zip_bomb_is_refused_before_openpyxl_reads_it():
+    bomb = zipped(
+        {"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b" " * (60 * 1024 * 1024)}, "b.xlsx"
+    )
+    result = parse_files([bomb], "xlsx")
+    assert "zip bomb" in result.problems[0].message and result.items == []
+
+
+def test_gift_with_windows_line_endings_and_a_bom():
+    source = "\ufeff// comment\r\n::Q1::Which?{\r\n=Right\r\n~Wrong\r\n~Other\r\n~More\r\n}\r\n"
+    result = parse_gift(source, "w.gift")
+    assert (
+        result.problems == [] and result.items[0].line == 2 and result.items[0].options[0] == ("a", "Right")
+    )
+
+
+def test_text_where_a_zip_is_expected_and_the_reverse_are_refused():
+    assert "not an XLSX workbook" in parse_files([fixture("questions.csv")], "xlsx").problems[0].message
+    assert "a zip file" in parse_files([package("qti21-package")], "gift").problems[0].message
