@@ -112,7 +112,9 @@ def _check(planned: PlannedItem, category: str, domains: dict[str, str], plan: I
     if planned.duplicate_of:
         return
     if planned.domain is None:
-        error("needs a choice: no domain in the file; choose one (--domain CODE)")
+        error(
+            "needs a choice: no domain in the file; choose one (--domain CODE, or Domain on the import page)"
+        )
     elif domains.get(planned.domain) != category:
         error(_domain_message(planned.domain, category, domains))
     if planned.level not in LEVELS:

@@ -74,7 +74,7 @@ def test_missing_domain_needs_a_choice(app, runner, banks):
     result = run(runner, FIXTURES / "blackboard.aiken.txt", "--format", "aiken", *CATEGORY)
     assert result.exit_code != 0
     assert (
-        "blackboard.aiken.txt:1: needs a choice: no domain in the file; choose one (--domain CODE)"
+        "blackboard.aiken.txt:1: needs a choice: no domain in the file; choose one (--domain CODE"
         in result.output
     )
     bad = run(

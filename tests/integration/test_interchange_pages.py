@@ -114,3 +114,10 @@ def test_templates_download(app, make_user, login):
     assert csv.status_code == 200 and csv.get_data(as_text=True).startswith("type,domain,level,stem,a,b")
     xlsx = session.client.get("/instructor/import/template.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def test_missing_domain_is_asked_for_on_the_page(app, banks, make_user, login):
+    session = login(make_user("instructor"))
+    page = upload(session, "blackboard.aiken.txt", "aiken", domain="").get_data(as_text=True)
+    assert "blackboard.aiken.txt:1</code>: needs a choice: no domain in the file" in page
+    assert 'name="token"' not in page
