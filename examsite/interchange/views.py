@@ -35,20 +35,25 @@ def upload():
     return render_template("interchange/upload.html", form=_upload_form())
 
 
+def _uploaded_files(form: UploadForm) -> list[InputFile]:
+    """The uploads, each checked against the chosen format's file extensions."""
+    files = []
+    allowed = EXTENSIONS[form.format.data]
+    for upload in form.files.data:
+        name = PurePath(upload.filename or "upload").name
+        if not name.lower().endswith(allowed):
+            form.files.errors.append(
+                f"{name}: a {form.format.data.upper()} import takes {', '.join(allowed)} files."
+            )
+        files.append(InputFile(name, upload.read()))
+    return files
+
+
 @bp.post("/preview")
 @instructor_required
 def preview():
     form = _upload_form()
-    files = []
-    if form.validate_on_submit():
-        for upload in form.files.data:
-            name = PurePath(upload.filename or "upload").name
-            if not name.lower().endswith(EXTENSIONS[form.format.data]):
-                allowed = ", ".join(EXTENSIONS[form.format.data])
-                form.files.errors.append(
-                    f"{name}: a {form.format.data.upper()} import takes {allowed} files."
-                )
-            files.append(InputFile(name, upload.read()))
+    files = _uploaded_files(form) if form.validate_on_submit() else []
     if form.errors or not files:
         return render_template("interchange/upload.html", form=form), 422
     settings = {
@@ -61,12 +66,9 @@ def preview():
         files, settings["format"], settings["category"], settings["domain"], settings["level"]
     )
     token = None if plan.errors else stage(current_app.instance_path, current_user.id, files, settings)
+    confirm_form = ConfirmForm(token=token)
     return render_template(
-        "interchange/preview.html",
-        plan=plan,
-        settings=settings,
-        confirm=ConfirmForm(token=token),
-        token=token,
+        "interchange/preview.html", plan=plan, settings=settings, confirm=confirm_form, token=token
     )
 
 
