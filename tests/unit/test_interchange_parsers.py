@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from examsite.banks.interchange import gift_item
 from examsite.interchange.gift import parse_gift
 from examsite.interchange.mapping import plan_import
 from examsite.interchange.parsing import parse_files
@@ -221,3 +225,29 @@ def test_gift_with_windows_line_endings_and_a_bom():
 def test_text_where_a_zip_is_expected_and_the_reverse_are_refused():
     assert "not an XLSX workbook" in parse_files([fixture("questions.csv")], "xlsx").problems[0].message
     assert "a zip file" in parse_files([package("qti21-package")], "gift").problems[0].message
+
+
+GIFT_TEXT = st.text(alphabet=st.sampled_from("ab Z9.?~=#{}:\\\n-*_`n/"), min_size=1, max_size=40).filter(
+    lambda s: s.strip() and "\n\n" not in s.strip()
+)
+
+
+@given(
+    stem=GIFT_TEXT,
+    options=st.lists(GIFT_TEXT, min_size=4, max_size=4, unique_by=str.strip),
+    key=st.integers(0, 3),
+)
+def test_gift_escapes_round_trip_any_text(stem, options, key):
+    """Whatever an item's text holds (GIFT's special characters, backslashes, line breaks), the
+    exported GIFT reads back to the same text."""
+    version = SimpleNamespace(
+        stem=stem, scenario_text=None, type="single", keys=["abcd"[key]], rationale="Because.",
+        options=[{"id": oid, "text": text} for oid, text in zip("abcd", options, strict=True)],
+        domain=SimpleNamespace(code="mas-x"), level="recall", status="active",
+    )  # fmt: skip
+    result = parse_gift(gift_item("MAS-0001", version), "x.gift")
+    assert result.problems == [] and len(result.items) == 1
+    item = result.items[0]
+    assert item.stem == stem.strip()
+    assert [t for _, t in item.options] == [o.strip() for o in options]
+    assert item.keys == ["abcd"[key]]
