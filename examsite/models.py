@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
 from examsite.accounts.models import ApiToken, User
+from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
 from examsite.catalog.models import Category, ExamSettings, Role
@@ -24,6 +25,7 @@ __all__ = [
     "ExamSettings",
     "Institution",
     "IntegrityEvent",
+    "LoginFailure",
     "Item",
     "ItemVersion",
     "ItemVersionRole",
