@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from examsite.accounts.cli import users_cli
+    from examsite.authoring import cli as authoring_cli  # noqa: F401  (adds `users assign`)
     from examsite.banks.cli import banks_cli
     from examsite.catalog.cli import exams_cli, setup_command
     from examsite.certificates.cli import certificates_cli

@@ -2,6 +2,7 @@
 
 from examsite.accounts.models import ApiToken, User
 from examsite.audit.models import AuditEvent
+from examsite.authoring.models import CategoryAssignment, ItemComment
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
 from examsite.catalog.models import Category, ExamSettings, Role
 from examsite.certificates.models import Certificate, CertificateNameChange
@@ -17,6 +18,7 @@ __all__ = [
     "Blueprint",
     "BlueprintDomain",
     "Category",
+    "CategoryAssignment",
     "Certificate",
     "CertificateNameChange",
     "Cohort",
@@ -25,6 +27,7 @@ __all__ = [
     "Institution",
     "IntegrityEvent",
     "Item",
+    "ItemComment",
     "ItemVersion",
     "ItemVersionRole",
     "Response",
