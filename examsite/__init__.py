@@ -48,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
     from examsite.accounts.views import bp as accounts_bp
     from examsite.admin.views import bp as admin_bp
     from examsite.api import bp as api_bp
+    from examsite.authoring.views import bp as authoring_bp
     from examsite.catalog.views import bp as catalog_bp
     from examsite.certificates.views import bp as certificates_bp
     from examsite.delivery.views import bp as delivery_bp
@@ -55,7 +56,16 @@ def register_blueprints(app: Flask) -> None:
     from examsite.instructors.views import bp as instructors_bp
     from examsite.reports.views import bp as reports_bp
 
-    for bp in (catalog_bp, accounts_bp, delivery_bp, certificates_bp, admin_bp, reports_bp, instructors_bp):
+    for bp in (
+        catalog_bp,
+        accounts_bp,
+        delivery_bp,
+        certificates_bp,
+        admin_bp,
+        reports_bp,
+        instructors_bp,
+        authoring_bp,
+    ):
         app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import Text, case, cast, func, or_, select
+from sqlalchemy.orm import aliased
 
 from examsite.accounts.models import User
 from examsite.authoring.models import ItemComment
@@ -117,6 +118,8 @@ def _filtered(filters: ItemFilters, columns):
         query = query.where(
             or_(
                 ItemVersion.stem.icontains(filters.q, autoescape=True),
+                cast(ItemVersion.options, Text).icontains(filters.q, autoescape=True),
+                ItemVersion.rationale.icontains(filters.q, autoescape=True),
                 Item.external_id.icontains(filters.q, autoescape=True),
             )
         )
@@ -203,7 +206,10 @@ def review_queue(user: User, banks: set[str]) -> dict[str, list]:
 def _authors_by_item(item_ids: list[int]) -> dict[int, set[int]]:
     if not item_ids:
         return {}
-    current = select(ItemVersion.version).where(ItemVersion.id == Item.current_version_id).scalar_subquery()
+    served = aliased(ItemVersion)
+    current = (
+        select(served.version).where(served.id == Item.current_version_id).correlate(Item).scalar_subquery()
+    )
     rows = db.session.execute(
         select(ItemVersion.item_id, ItemVersion.created_by_id)
         .join(Item, Item.id == ItemVersion.item_id)
