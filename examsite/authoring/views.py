@@ -17,6 +17,7 @@ from examsite.authoring.diff import diff_versions
 from examsite.authoring.forms import editor_values, item_data
 from examsite.authoring.preview import preview_html
 from examsite.authoring.queries import PAGE_SIZES, SORTS, ItemFilters, find_items, review_queue
+from examsite.banks.loader import BANK_PREFIX
 from examsite.banks.models import Domain
 from examsite.catalog.services import roles_by_category
 from examsite.extensions import db
@@ -191,7 +192,9 @@ def check():
     problems: list[dict] = []
     try:
         draft = parse_item(data, bank, domain_specs())
-        problems = [p.as_dict() for p in lint_draft(draft, external_id or "new item", domain_specs())]
+        placeholder = f"{BANK_PREFIX[bank]}-NEW"  # ids are given on the first save
+        found = lint_draft(draft, external_id or placeholder, domain_specs())
+        problems = [p.as_dict() for p in found if p.field != "id"]
     except AuthoringError as exc:
         problems = [{"field": exc.extra.get("field", "item"), "message": exc.message, "severity": "error"}]
     return jsonify({"problems": problems, "preview_html": preview_html(data)})

@@ -92,9 +92,10 @@ def test_live_check_returns_lint_and_the_trainee_preview(app, author):
     }
     body = author.api("POST", "/instructor/items/check", item).get_json()
     messages = {p["message"] for p in body["problems"]}
-    assert "new item: a multiple item needs 4 to 6 options, not 2" in messages
-    assert "new item: a multiple item's stem must say how many to choose (e.g. 'Choose two.')" in messages
-    assert "new item: a rationale is required" in messages
+    assert "MAS-NEW: a multiple item needs 4 to 6 options, not 2" in messages
+    assert "MAS-NEW: a multiple item's stem must say how many to choose (e.g. 'Choose two.')" in messages
+    assert "MAS-NEW: a rationale is required" in messages
+    assert all(p["field"] != "id" for p in body["problems"])
     assert "<em>diagrams</em>" in body["preview_html"] and "<script>" not in body["preview_html"]
     assert 'type="checkbox"' in body["preview_html"] and "Choose 2." in body["preview_html"]
     other = author.api("POST", "/instructor/items/check", {**item, "category": "informaticians"})
