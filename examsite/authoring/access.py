@@ -83,3 +83,23 @@ def assign(user: User, category: Category) -> bool:
         return False
     db.session.add(CategoryAssignment(user_id=user.id, category_id=category.id))
     return True
+
+
+def set_assignments(user: User, categories: list[Category]) -> tuple[set[str], set[str]]:
+    """Make the instructor's categories exactly these; returns (added, removed) slugs."""
+    if user.role != "instructor":
+        raise AuthoringError(422, "invalid", f"{user.email} is a {user.role}, not an instructor.")
+    current = {
+        a.category_id: a
+        for a in db.session.scalars(select(CategoryAssignment).where(CategoryAssignment.user_id == user.id))
+    }
+    wanted = {c.id: c for c in categories}
+    for category_id, assignment in current.items():
+        if category_id not in wanted:
+            db.session.delete(assignment)
+    for category_id in wanted.keys() - current.keys():
+        db.session.add(CategoryAssignment(user_id=user.id, category_id=category_id))
+    slugs = {c.id: c.slug for c in db.session.scalars(select(Category))}
+    return {slugs[i] for i in wanted.keys() - current.keys()}, {
+        slugs[i] for i in current.keys() - wanted.keys()
+    }

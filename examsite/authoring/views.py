@@ -9,9 +9,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from sqlalchemy import select
 
+from examsite.accounts.models import User
+from examsite.audit.services import record
 from examsite.authoring import items as operations
 from examsite.authoring import settings
-from examsite.authoring.access import AuthoringError, assigned_banks, item_for, role_for
+from examsite.authoring.access import AuthoringError, assigned_banks, item_for, role_for, set_assignments
 from examsite.authoring.content import LEVELS, OPTION_IDS, domain_specs, lint_draft, parse_item
 from examsite.authoring.diff import diff_versions
 from examsite.authoring.forms import editor_values, item_data
@@ -19,9 +21,11 @@ from examsite.authoring.preview import preview_html
 from examsite.authoring.queries import PAGE_SIZES, SORTS, ItemFilters, find_items, review_queue
 from examsite.banks.loader import BANK_PREFIX
 from examsite.banks.models import Domain
+from examsite.catalog.models import Category
 from examsite.catalog.services import roles_by_category
+from examsite.database import begin_write
 from examsite.extensions import db
-from examsite.security import instructor_required
+from examsite.security import admin_required, instructor_required
 
 bp = Blueprint("authoring", __name__, url_prefix="/instructor", template_folder="templates")
 STATUSES = ("draft", "in_review", "active", "pretest", "retired")
@@ -366,3 +370,31 @@ def exam(slug: str):
     return render_template("authoring/exam.html", role=role, values=values, error=error), (
         422 if error else 200
     )
+
+
+@bp.app_template_global("authoring_assignments")
+def authoring_assignments(user: User) -> list[tuple[Category, bool]]:
+    """For the administrators' user page: every category, and whether the instructor authors in it."""
+    mine = assigned_banks(user)
+    return [(c, c.slug in mine) for c in db.session.scalars(select(Category).order_by(Category.position))]
+
+
+@bp.post("/assignments/<int:user_id>")
+@admin_required
+def assignments(user_id: int):
+    """Administrators choose the categories an instructor authors in (the user's admin page)."""
+    user = db.get_or_404(User, user_id)
+    chosen = request.form.getlist("category")
+    categories = list(db.session.scalars(select(Category).where(Category.slug.in_(chosen))))
+    begin_write()
+    try:
+        added, removed = set_assignments(user, categories)
+    except AuthoringError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("admin.user", user_id=user_id))
+    if added or removed:
+        record("user.assign", user, added=sorted(added), removed=sorted(removed))
+    db.session.commit()
+    flash(f"{user.name} authors in: {', '.join(c.slug for c in categories) or 'no category'}.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))

@@ -170,3 +170,31 @@ def test_blueprint_and_exam_pages(app, author):
         assert get_role("implementation-manager").exam.minutes == 50
     with app.app_context():
         assert db.session.scalar(select(ItemVersion).limit(1)) is not None
+
+
+def test_administrators_assign_categories_on_the_user_page(app, make_user, login):
+    admin = login(make_user("admin"))
+    teacher = make_user("instructor")
+    page = admin.client.get(f"/admin/users/{teacher.id}").get_data(as_text=True)
+    assert "Categories" in page and 'name="category"' in page
+    saved = admin.form(
+        f"/instructor/assignments/{teacher.id}", {"category": ["informaticians", "permanent-staff"]}
+    )
+    assert saved.status_code == 302
+    teacher_session = login(teacher)
+    assert (
+        teacher_session.client.get("/instructor/roles/programmer-software-engineer/exam").status_code == 200
+    )
+    assert teacher_session.client.get("/instructor/roles/implementation-manager/exam").status_code == 403
+    admin.form(f"/instructor/assignments/{teacher.id}", {"category": ["permanent-staff"]})
+    assert (
+        teacher_session.client.get("/instructor/roles/programmer-software-engineer/exam").status_code == 403
+    )
+    assert teacher_session.form(f"/instructor/assignments/{teacher.id}", {"category": MAS}).status_code == 403
+    from examsite.audit.models import AuditEvent
+
+    with app.app_context():
+        details = db.session.scalars(
+            select(AuditEvent.details).where(AuditEvent.action == "user.assign")
+        ).all()
+        assert details[-1] == {"added": [], "removed": ["informaticians"]}
