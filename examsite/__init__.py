@@ -49,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
     from examsite.admin.views import bp as admin_bp
     from examsite.api import bp as api_bp
     from examsite.authoring.views import bp as authoring_bp
+    from examsite.authoring.views import media_bp
     from examsite.catalog.views import bp as catalog_bp
     from examsite.certificates.views import bp as certificates_bp
     from examsite.delivery.views import bp as delivery_bp
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         instructors_bp,
         authoring_bp,
+        media_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

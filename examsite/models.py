@@ -2,7 +2,7 @@
 
 from examsite.accounts.models import ApiToken, User
 from examsite.audit.models import AuditEvent
-from examsite.authoring.models import CategoryAssignment, ItemComment
+from examsite.authoring.models import CategoryAssignment, ItemComment, ItemImage
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
 from examsite.catalog.models import Category, ExamSettings, Role
 from examsite.certificates.models import Certificate, CertificateNameChange
@@ -28,6 +28,7 @@ __all__ = [
     "IntegrityEvent",
     "Item",
     "ItemComment",
+    "ItemImage",
     "ItemVersion",
     "ItemVersionRole",
     "Response",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from examsite.accounts.models import User
@@ -54,3 +54,22 @@ class ItemComment(db.Model):
 
     def __repr__(self) -> str:
         return f"<ItemComment {self.id} item={self.item_id} {self.action or 'comment'}>"
+
+
+class ItemImage(db.Model):
+    """An image uploaded for item text, stored in the database and named by its content's hash."""
+
+    __tablename__ = "item_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 of the bytes: the public name, and the same image uploaded twice is stored once
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    #: decided from the bytes (magic numbers), never from the file name or the browser's claim
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ItemImage {self.sha256[:12]} {self.content_type} {self.size} bytes>"

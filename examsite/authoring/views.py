@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from examsite.accounts.models import User
@@ -17,6 +17,7 @@ from examsite.authoring.access import AuthoringError, assigned_banks, item_for, 
 from examsite.authoring.content import LEVELS, OPTION_IDS, domain_specs, lint_draft, parse_item
 from examsite.authoring.diff import diff_versions
 from examsite.authoring.forms import editor_values, item_data
+from examsite.authoring.images import MAX_BYTES, find_image, store_image, url_for_image
 from examsite.authoring.preview import preview_html
 from examsite.authoring.queries import PAGE_SIZES, SORTS, ItemFilters, find_items, review_queue
 from examsite.banks.loader import BANK_PREFIX
@@ -28,6 +29,7 @@ from examsite.extensions import db
 from examsite.security import admin_required, instructor_required
 
 bp = Blueprint("authoring", __name__, url_prefix="/instructor", template_folder="templates")
+media_bp = Blueprint("media", __name__, url_prefix="/media")
 STATUSES = ("draft", "in_review", "active", "pretest", "retired")
 
 
@@ -398,3 +400,34 @@ def assignments(user_id: int):
     db.session.commit()
     flash(f"{user.name} authors in: {', '.join(c.slug for c in categories) or 'no category'}.", "success")
     return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/images")
+@instructor_required
+def upload_image():
+    """Store an image for item text; answers with the Markdown that shows it."""
+    if not assigned_banks(current_user):
+        return jsonify({"error": "forbidden", "message": "You are not assigned to any category."}), 403
+    upload = request.files.get("image")
+    data = upload.stream.read(MAX_BYTES + 1) if upload is not None else b""
+    try:
+        image = store_image(current_user, data)
+    except AuthoringError as exc:
+        db.session.rollback()
+        return jsonify({"error": exc.code, "message": exc.message}), exc.status
+    db.session.commit()
+    url = url_for_image(image)
+    return jsonify({"url": url, "markdown": f"![Describe the image]({url})"}), 201
+
+
+@media_bp.get("/items/<name>")
+@login_required
+def item_image(name: str):
+    """An uploaded image, with headers that let it be nothing but an image."""
+    image = find_image(name) or abort(404)
+    response = Response(image.data, mimetype=image.content_type)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response

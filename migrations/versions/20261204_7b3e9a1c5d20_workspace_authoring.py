@@ -1,5 +1,5 @@
-"""The instructors' workspace: category assignments, review comments, each item's latest
-version, tags and the saving user on versions, and the in_review item status.
+"""The instructors' workspace: category assignments, review comments, uploaded item images,
+each item's latest version, tags and the saving user on versions, and the in_review item status.
 
 items.latest_version_id starts as the serving version (current_version_id) for every item.
 
@@ -71,9 +71,23 @@ def upgrade():
     )
     with op.batch_alter_table('item_comments', schema=None) as batch_op:
         batch_op.create_index('ix_item_comments_item', ['item_id', 'created_at'], unique=False)
+    op.create_table(
+        'item_images',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('content_type', sa.String(length=32), nullable=False),
+        sa.Column('size', sa.Integer(), nullable=False),
+        sa.Column('data', sa.LargeBinary(), nullable=False),
+        sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_item_images_uploaded_by_id_users'), ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_item_images')),
+        sa.UniqueConstraint('sha256', name=op.f('uq_item_images_sha256')),
+    )
 
 
 def downgrade():
+    op.drop_table('item_images')
     with op.batch_alter_table('item_comments', schema=None) as batch_op:
         batch_op.drop_index('ix_item_comments_item')
     op.drop_table('item_comments')

@@ -78,6 +78,33 @@
     }, 350);
     editor.addEventListener("input", check);
     editor.addEventListener("change", check);
+
+    var upload = document.getElementById("image-upload");
+    var uploadStatus = document.getElementById("image-status");
+    upload.addEventListener("change", function () {
+      if (!upload.files.length) return;
+      var body = new FormData();
+      body.append("image", upload.files[0]);
+      uploadStatus.textContent = "Uploading…";
+      fetch(upload.dataset.uploadUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf },
+        body: body,
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (result) {
+          if (result.error) {
+            uploadStatus.textContent = result.message;
+            return;
+          }
+          var stem = document.getElementById("stem");
+          stem.value = stem.value.replace(/\s*$/, "") + "\n\n" + result.markdown + "\n";
+          uploadStatus.textContent = "Image added to the stem; replace 'Describe the image' with a description.";
+          upload.value = "";
+          check();
+        });
+    });
   }
 
   var blueprint = document.getElementById("blueprint-form");
