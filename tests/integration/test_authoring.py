@@ -337,3 +337,29 @@ def test_blueprint_and_exam_settings(app, banks, instructors):
     with app.app_context():
         actions = set(db.session.scalars(select(AuditEvent.action)))
         assert {"blueprint.edit", "exam.configure"} <= actions
+
+
+def test_two_simultaneous_saves_of_one_version_make_one_version_and_one_conflict(app, banks, instructors):
+    import threading
+
+    created = instructors[0].api("POST", "/api/v1/items", new_item()).get_json()
+    path = f"/api/v1/items/{created['id']}"
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def save(session, rationale: str) -> None:
+        barrier.wait()
+        response = session.api("PUT", path, {**created, "rationale": rationale, "version": 1})
+        statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=save, args=(instructors[0], "First rationale.")),
+        threading.Thread(target=save, args=(instructors[1], "Second rationale.")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200, 409]
+    versions = instructors[0].api("GET", f"{path}/versions").get_json()["versions"]
+    assert [v["version"] for v in versions] == [2, 1]
