@@ -37,7 +37,7 @@ INVALID = {"400": _error("Malformed JSON"), "422": _error("Invalid values (with 
 def paths() -> dict:
     query = [
         {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-        for name in ("category", "domain", "level", "status", "tag", "author", "q", "sort")
+        for name in ("category", "domain", "level", "status", "tag", "author", "flag", "q", "sort")
     ] + [
         {"name": n, "in": "query", "required": False, "schema": {"type": "integer"}}
         for n in ("page", "per_page")

@@ -16,7 +16,9 @@ from sqlalchemy.orm import aliased
 from examsite.accounts.models import User
 from examsite.authoring.models import ItemComment
 from examsite.banks.models import Domain, Item, ItemVersion
+from examsite.catalog.models import Category, Role
 from examsite.extensions import db
+from examsite.instructors.queries import role_item_report
 
 SORTS = {
     "id": (Item.external_id,),
@@ -26,6 +28,7 @@ SORTS = {
     "status": (ItemVersion.status, Item.external_id),
 }
 PAGE_SIZES = (25, 50, 100)
+FLAGS = ("any", "very easy", "very hard: check the key", "low discrimination: review")
 
 
 @dataclass
@@ -38,7 +41,8 @@ class ItemFilters:
     status: str = ""
     tag: str = ""
     author: str = ""
-    mine_to_review: bool = False
+    #: an item-statistics flag ("very easy", ...; "any" for all), from closed attempts
+    flag: str = ""
     sort: str = "id"
     descending: bool = False
     page: int = 1
@@ -67,6 +71,7 @@ class ItemFilters:
             status=text("status"),
             tag=text("tag", 40).lower(),
             author=text("author"),
+            flag=text("flag") if text("flag") in FLAGS else "",
             sort=sort.lstrip("-") if sort.lstrip("-") in SORTS else "id",
             descending=sort.startswith("-"),
             page=min(number("page", 1), 10_000),
@@ -133,7 +138,21 @@ def _filtered(filters: ItemFilters, columns):
         query = query.where(cast(ItemVersion.tags, Text).contains(json.dumps(filters.tag), autoescape=True))
     if filters.author:
         query = query.where(ItemVersion.author.icontains(filters.author, autoescape=True))
+    if filters.flag:
+        query = query.where(Item.external_id.in_(sorted(flagged_items(filters.banks, filters.flag))))
     return query
+
+
+def flagged_items(banks: set[str], flag: str) -> set[str]:
+    """External ids the item statistics flag, over the roles of these banks' categories (one
+    aggregate query per role, run only when the filter asks for it)."""
+    roles = db.session.scalars(select(Role).join(Category).where(Category.slug.in_(sorted(banks))))
+    found: set[str] = set()
+    for role in roles:
+        for stat in role_item_report(role)["items"]:
+            if stat.flag and stat.flag != "too few responses" and flag in ("any", stat.flag):
+                found.add(stat.external_id)
+    return found
 
 
 def case_status():

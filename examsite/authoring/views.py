@@ -19,7 +19,7 @@ from examsite.authoring.diff import diff_versions
 from examsite.authoring.forms import editor_values, item_data
 from examsite.authoring.images import MAX_BYTES, find_image, store_image, url_for_image
 from examsite.authoring.preview import preview_html
-from examsite.authoring.queries import PAGE_SIZES, SORTS, ItemFilters, find_items, review_queue
+from examsite.authoring.queries import FLAGS, PAGE_SIZES, SORTS, ItemFilters, find_items, review_queue
 from examsite.banks.loader import BANK_PREFIX
 from examsite.banks.models import Domain
 from examsite.catalog.models import Category
@@ -68,6 +68,7 @@ def find():
         domains=_domains(banks),
         levels=LEVELS,
         statuses=STATUSES,
+        flags=FLAGS,
         sorts=SORTS,
         page_sizes=PAGE_SIZES,
         args={k: v for k, v in request.args.items() if k != "page"},

@@ -198,3 +198,59 @@ def test_administrators_assign_categories_on_the_user_page(app, make_user, login
             select(AuditEvent.details).where(AuditEvent.action == "user.assign")
         ).all()
         assert details[-1] == {"added": [], "removed": ["informaticians"]}
+
+
+def test_find_items_by_statistics_flag(app, author, make_user):
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from examsite.catalog.services import get_role
+    from examsite.delivery.models import Attempt, AttemptItem
+
+    trainee = make_user("trainee")
+    with app.app_context():
+        role = get_role("implementation-manager")
+        easy, mixed = (
+            db.session.scalar(select(Item.current_version_id).where(Item.external_id == external_id))
+            for external_id in ("MAS-0001", "MAS-0002")
+        )
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        for n in range(25):
+            at = start + timedelta(days=n)
+            attempt = Attempt(
+                user_id=trainee.id,
+                role_id=role.id,
+                status="submitted",
+                started_at=at,
+                deadline=at + timedelta(hours=1),
+                closed_at=at + timedelta(minutes=30),
+                grace_seconds=60,
+                minutes=60,
+                passing_percent=Decimal(50),
+                raw_score=1 + n % 2,
+                scored_items=2,
+                score_percent=Decimal(50 + 50 * (n % 2)),
+            )
+            db.session.add(attempt)
+            db.session.flush()
+            db.session.add_all(
+                [
+                    AttemptItem(
+                        attempt_id=attempt.id, item_version_id=easy, position=1, option_order=[], correct=True
+                    ),
+                    AttemptItem(
+                        attempt_id=attempt.id,
+                        item_version_id=mixed,
+                        position=2,
+                        option_order=[],
+                        correct=n % 2 == 1,
+                    ),
+                ]
+            )
+        db.session.commit()
+    page = author.client.get("/instructor/items?flag=very+easy").get_data(as_text=True)
+    assert "1 item found." in page and "MAS-0001" in page and "MAS-0002" not in page
+    unflagged = author.client.get("/instructor/items?flag=low+discrimination%3A+review").get_data(
+        as_text=True
+    )
+    assert "0 items found." in unflagged
