@@ -44,6 +44,10 @@ class Config:
     QUESTION_BANKS_PATH = os.environ.get("QUESTION_BANKS_PATH", str(BASE_DIR / "question_banks"))
     SIGNING_KEY_PATH = os.environ.get("SIGNING_KEY_PATH", str(INSTANCE_DIR / "credential-signing-key.pem"))
     ISSUER_NAME = os.environ.get("ISSUER_NAME", "examsite health IT competency program")
+    #: who verifiers and holders can write to about a credential (the issuer profile's e-mail)
+    ISSUER_EMAIL = os.environ.get("ISSUER_EMAIL", "")
+    #: ES256 (default), RS256 or EdDSA; changing it retires the old key, which keeps verifying
+    CREDENTIAL_ALGORITHM = os.environ.get("CREDENTIAL_ALGORITHM", "ES256")
     # SQLite durability: an acknowledged save survives a power loss (WAL + synchronous=FULL).
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
