@@ -363,3 +363,52 @@ def test_two_simultaneous_saves_of_one_version_make_one_version_and_one_conflict
     assert sorted(statuses) == [200, 409]
     versions = instructors[0].api("GET", f"{path}/versions").get_json()["versions"]
     assert [v["version"] for v in versions] == [2, 1]
+
+
+def test_an_approved_web_edit_exports_and_reimports_unchanged(app, banks, instructors, tmp_path):
+    from examsite.banks.export import EXPORTERS
+    from examsite.banks.importer import import_banks
+
+    author, reviewer = instructors[0], instructors[1]
+    item_id = _fixture_item_id(app, "MAS-0001")
+    current = author.api("GET", f"/api/v1/items/{item_id}").get_json()
+    edit = {**current, "stem": current["stem"] + " (revised in the workspace)", "tags": ["check-in"]}
+    author.api("PUT", f"/api/v1/items/{item_id}", edit)
+    created = author.api("POST", "/api/v1/items", new_item()).get_json()
+    for target in (item_id, created["id"]):
+        author.api("POST", f"/api/v1/items/{target}/review", {"action": "submit"})
+        assert (
+            reviewer.api("POST", f"/api/v1/items/{target}/review", {"action": "approve"}).status_code == 200
+        )
+    with app.app_context():
+        EXPORTERS["native"](tmp_path / "out", None)
+        exported = "".join(p.read_text() for p in (tmp_path / "out").rglob("*.yaml"))
+        assert "(revised in the workspace)" in exported and created["external_id"] in exported
+        summary = import_banks([tmp_path / "out"])
+    assert summary.new_versions == [] and summary.added == []
+    after = author.api("GET", f"/api/v1/items/{item_id}").get_json()
+    assert after["version"] == current["version"] + 2  # the edit, then its approval; nothing from the import
+
+
+def test_drafts_and_items_in_review_never_reach_a_trainee(app, banks, instructors, make_user, login):
+    from examsite.delivery.models import AttemptItem
+
+    author = instructors[0]
+    draft = author.api("POST", "/api/v1/items", new_item()).get_json()
+    in_review = author.api("POST", "/api/v1/items", new_item(stem="Which map comes first?")).get_json()
+    assert (
+        author.api("POST", f"/api/v1/items/{in_review['id']}/review", {"action": "submit"}).status_code == 200
+    )
+    trainee = login(make_user("trainee"))
+    attempt = trainee.api("POST", "/api/v1/attempts", {"role": "implementation-manager"}).get_json()
+    with app.app_context():
+        shown = set(
+            db.session.scalars(
+                select(ItemVersion.item_id)
+                .join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
+                .where(AttemptItem.attempt_id == attempt["id"])
+            )
+        )
+    assert shown and not shown & {draft["id"], in_review["id"]}
+    assert trainee.api("GET", f"/api/v1/items/{draft['id']}").status_code == 403
+    assert trainee.client.get(f"/instructor/items/{draft['id']}").status_code == 403
