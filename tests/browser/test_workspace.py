@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.browser.conftest import log_in
+from tests.integration.test_authoring_images import PNG
 
 MAS = "mobile-adoption-support"
 
@@ -40,6 +41,16 @@ def test_write_preview_submit_approve_and_serve(live_server, browser, page, chec
     page.get_by_label("Stem (Markdown)").fill("Which diagram is not about *who* does a step?")
     page.locator("#lint-stem").get_by_text("negative stem: write NOT in capitals").wait_for()
     page.get_by_label("Stem (Markdown)").fill("Which diagram shows *who* does each step of a check-in?")
+    page.get_by_label("Add an image to the stem (PNG, JPEG, GIF or WebP, up to 1 MB)").set_input_files(
+        files=[{"name": "chart.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    page.locator("#preview img[src^='/media/items/']").wait_for()
+    assert page.locator("#preview img").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.get_by_label("Stem (Markdown)").fill(
+        page.get_by_label("Stem (Markdown)")
+        .input_value()
+        .replace("Describe the image", "A check-in swim lane")
+    )
     page.locator("#preview em", has_text="who").wait_for()
     page.locator("#lint-all").get_by_text("No problems found.").wait_for()
     assert page.locator("#preview label.option").count() == 4
