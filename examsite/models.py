@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
 from examsite.accounts.models import ApiToken, User
+from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
 from examsite.authoring.models import CategoryAssignment, ItemComment, ItemImage
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
@@ -26,6 +27,7 @@ __all__ = [
     "ExamSettings",
     "Institution",
     "IntegrityEvent",
+    "LoginFailure",
     "Item",
     "ItemComment",
     "ItemImage",
