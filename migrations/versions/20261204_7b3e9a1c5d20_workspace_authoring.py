@@ -4,7 +4,7 @@ each item's latest version, tags and the saving user on versions, and the in_rev
 items.latest_version_id starts as the serving version (current_version_id) for every item.
 
 Revision ID: 7b3e9a1c5d20
-Revises: d9f61eed6362
+Revises: a1f3c0de5e17
 Create Date: 2026-12-04 12:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7b3e9a1c5d20'
-down_revision = 'd9f61eed6362'
+down_revision = 'a1f3c0de5e17'
 branch_labels = None
 depends_on = None
 
