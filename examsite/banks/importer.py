@@ -204,7 +204,7 @@ def _apply_item(
     )
     db.session.add(version)
     db.session.flush()
-    item.current_version_id = version.id
+    item.current_version_id = item.latest_version_id = version.id
     item.retired_at = utcnow() if retired_in_file else None
 
 
