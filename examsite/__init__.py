@@ -82,11 +82,12 @@ def register_cli(app: Flask) -> None:
     from examsite.catalog.cli import exams_cli, setup_command
     from examsite.certificates.cli import certificates_cli
     from examsite.delivery.cli import attempts_cli
+    from examsite.instructors.cli import stats_cli
     from examsite.interchange.cli import import_external
     from examsite.reports.cli import reports_cli
 
     banks_cli.add_command(import_external)  # `flask banks import-external`: interchange builds on banks
 
-    for group in (users_cli, banks_cli, exams_cli, attempts_cli, reports_cli, certificates_cli):
+    for group in (users_cli, banks_cli, exams_cli, attempts_cli, reports_cli, certificates_cli, stats_cli):
         app.cli.add_command(group)
     app.cli.add_command(setup_command)

@@ -8,6 +8,7 @@ from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, Item
 from examsite.catalog.models import Category, ExamSettings, Role
 from examsite.certificates.models import Certificate, CertificateNameChange
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
+from examsite.instructors.models import ItemAnalysisCache
 from examsite.programs.models import Accommodation, Cohort, Institution
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "IntegrityEvent",
     "LoginFailure",
     "Item",
+    "ItemAnalysisCache",
     "ItemComment",
     "ItemImage",
     "ItemVersion",

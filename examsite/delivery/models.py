@@ -72,6 +72,9 @@ class Attempt(db.Model):
     #: [{"name", "code", "correct", "total"}], stored at scoring, never recomputed
     domain_results: Mapped[list[dict] | None] = mapped_column(JSON)
     last_device: Mapped[str | None] = mapped_column(String(64))
+    #: written by `flask stats simulate` for demonstrations and benchmarks: never in pass-rate
+    #: reports, never certified
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # When this trainee's previous closed attempt closed, per report group: any exam, the same UTC
     # month, the same exam, role category, institution, cohort, and the same exam, passing
     # standard and UTC year. Kept by examsite.delivery.history when an attempt closes, so a report

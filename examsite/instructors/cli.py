@@ -1,0 +1,59 @@
+"""`flask stats items` (item analysis) and `flask stats simulate` (marked, simulated attempts)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+
+from examsite.catalog.services import get_role
+from examsite.database import require_database
+from examsite.extensions import db
+from examsite.instructors.item_analysis import Scope, item_analysis, report
+from examsite.reports.queries import ReportError, parse_filters
+
+
+@click.group("stats", help="Item analysis and simulated attempts.")
+def stats_cli() -> None:
+    pass
+
+
+def scope_from(slug: str, start: str | None, end: str | None) -> Scope:
+    role = get_role(slug)
+    if role is None:
+        raise click.BadParameter(f"no role {slug!r}", param_hint="ROLE")
+    try:
+        filters = parse_filters({"from": start, "to": end})
+    except ReportError as exc:
+        raise click.BadParameter("; ".join(f"--{k} {v}" for k, v in exc.errors.items())) from exc
+    return Scope(role, filters.start, filters.end)
+
+
+@stats_cli.command("items")
+@click.argument("role")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--from", "start", metavar="DATE", help="First day (UTC) of closed attempts, included.")
+@click.option("--to", "end", metavar="DATE", help="Day (UTC) at which the range ends, not included.")
+@click.option("--recalculate", is_flag=True, help="Compute from the stored responses, not the cache.")
+@with_appcontext
+def items_command(role: str, as_json: bool, start: str | None, end: str | None, recalculate: bool) -> None:
+    """Item analysis of a role's exam: facility, discrimination, options, flags per item."""
+    require_database()
+    scope = scope_from(role, start, end)
+    result = report(item_analysis(scope, recalculate=recalculate))
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"{result['attempts']} closed attempt(s); calculated {result['calculated_at']}")
+    for item in result["items"]:
+        flags = ", ".join(f["code"] for f in item["flags"]) or "-"
+        click.echo(
+            f"{item['external_id']:<12} {'scored' if item['scored'] else 'pretest':<8} "
+            f"n={item['responses']:<6} p={_num(item['facility'])} r={_num(item['discrimination'])} {flags}"
+        )
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
