@@ -49,5 +49,5 @@ def json_body() -> dict:
     return data
 
 
-from examsite.api import attempts, certificates, openapi, reports, roles  # noqa: E402,F401
+from examsite.api import attempts, certificates, item_statistics, openapi, reports, roles  # noqa: E402,F401
 from examsite.authoring import api as authoring_api  # noqa: E402,F401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from examsite.instructors.analysis import FLAG_CODES
+
 
 def _error(description: str) -> dict:
     return {
@@ -29,6 +31,80 @@ TRAINEE_ERRORS = {
     "401": _error("Not logged in"),
     "403": _error("Not a trainee account"),
     "404": _error("No such attempt (also another user's)"),
+}
+
+
+_NUMBER = {"type": ["number", "null"]}
+_FORM = {
+    "type": "object",
+    "properties": {
+        "candidates": {"type": "integer"},
+        "passed": {"type": "integer"},
+        "pass_rate": _NUMBER,
+        "items": {"type": "integer"},
+        "passing_percent": {"type": "number"},
+        "mean": _NUMBER,
+        "sd": _NUMBER,
+        "kr20": _NUMBER,
+        "sem": _NUMBER,
+        "csem_at_cut": _NUMBER,
+    },
+}
+ITEM_STATISTICS_SCHEMAS = {
+    "ItemStatistics": {
+        "type": "object",
+        "required": ["role", "attempts", "items", "forms", "calculated_at"],
+        "properties": {
+            "role": {"type": "string"},
+            "from": {"type": ["string", "null"], "format": "date-time"},
+            "to": {"type": ["string", "null"], "format": "date-time"},
+            "attempts": {"type": "integer"},
+            "simulated": {"type": "integer", "description": "how many of the attempts are simulated"},
+            "calculated_at": {"type": "string", "format": "date-time"},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/ItemAnalysis"}},
+            "forms": {
+                "type": "object",
+                "description": "first attempts and all attempts",
+                "properties": {"all": _FORM, "first": _FORM},
+            },
+        },
+    },
+    "ItemAnalysis": {
+        "type": "object",
+        "required": ["external_id", "responses", "facility", "discrimination", "options", "flags"],
+        "properties": {
+            "external_id": {"type": "string"},
+            "item_version_id": {"type": "integer"},
+            "scored": {"type": "boolean", "description": "false for a pretest item"},
+            "responses": {"type": "integer"},
+            "facility": _NUMBER,
+            "discrimination": {**_NUMBER, "description": "corrected item-total correlation"},
+            "upper_lower": {**_NUMBER, "description": "p(upper 27%) - p(lower 27%)"},
+            "options": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "share": {"type": "number"},
+                        "upper": _NUMBER,
+                        "lower": _NUMBER,
+                        "key": {"type": "boolean"},
+                    },
+                },
+            },
+            "flags": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string", "enum": list(FLAG_CODES)},
+                        "reason": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
 }
 
 
@@ -268,6 +344,36 @@ def build_spec() -> dict:
                     },
                 }
             },
+            "/roles/{slug}/item-statistics": {
+                "get": {
+                    "summary": "Item analysis of a role's exam (instructors, administrators)",
+                    "description": "What `flask stats items SLUG --json` prints: the stored analysis of "
+                    "the range, calculated when there is none yet.",
+                    "parameters": [
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "ISO date or datetime of closing (UTC unless an offset is given); "
+                            "inclusive",
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "ISO date or datetime; exclusive",
+                        },
+                    ],
+                    "responses": {
+                        "200": _json("ItemStatistics", "Per item and per form"),
+                        "401": _error("Not logged in"),
+                        "403": _error("Not an instructor or administrator"),
+                        "404": _error("Unknown role"),
+                        "422": _error("Bad range"),
+                    },
+                }
+            },
             "/reports/pass-rates": {
                 "get": {
                     "summary": "Pass-rate report (administrators)",
@@ -424,6 +530,7 @@ def build_spec() -> dict:
                         },
                     },
                 },
+                **ITEM_STATISTICS_SCHEMAS,
                 "Certificate": {
                     "type": "object",
                     "properties": {

@@ -210,3 +210,20 @@ def test_table_output_names_items(runner, five_attempts):
     assert "5 closed attempt(s)" in out.output
     for external_id in five_attempts["external"].values():
         assert external_id in out.output
+
+
+def test_api_gives_what_the_command_prints(runner, client, login, make_user, five_attempts):
+    path = f"/api/v1/roles/{ROLE}/item-statistics"
+    assert client.get(path).status_code == 401
+    assert login(make_user("trainee")).client.get(path).status_code == 403
+    instructor = login(make_user("instructor"))
+    response = instructor.client.get(path)
+    assert response.status_code == 200
+    printed = json.loads(runner.invoke(args=["stats", "items", ROLE, "--json"]).output)
+    assert response.get_json() == printed
+    admin = login(make_user("admin"))
+    assert admin.client.get(path + "?from=2026-11-03&to=2026-11-05").get_json()["attempts"] == 2
+    bad = admin.client.get(path + "?from=soon")
+    assert bad.status_code == 422 and bad.get_json()["error"] == "invalid"
+    missing = admin.client.get("/api/v1/roles/nope/item-statistics")
+    assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
