@@ -488,7 +488,7 @@ def _score_into(attempt: Attempt, now: datetime) -> None:
     attempt.score_percent = result.score_percent
     attempt.passed = result.passed
     attempt.domain_results = [d.as_dict() for d in result.domains]
-    if result.passed:
+    if result.passed and not attempt.simulated:  # simulated attempts are never certified
         from examsite.certificates.services import issue_certificate
 
         issue_certificate(attempt, now)

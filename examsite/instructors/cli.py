@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 from flask.cli import with_appcontext
@@ -11,6 +12,7 @@ from examsite.catalog.services import get_role
 from examsite.database import require_database
 from examsite.extensions import db
 from examsite.instructors.item_analysis import Scope, item_analysis, report
+from examsite.instructors.simulation import SimulationError, simulate
 from examsite.reports.queries import ReportError, parse_filters
 
 
@@ -57,3 +59,35 @@ def items_command(role: str, as_json: bool, start: str | None, end: str | None, 
 
 def _num(value) -> str:
     return "-" if value is None else f"{value:.2f}"
+
+
+@stats_cli.command("simulate")
+@click.argument("role")
+@click.option("--attempts", type=click.IntRange(min=1), required=True, help="How many attempts to write.")
+@click.option("--seed", type=int, default=None, help="Seed, for the same attempts every run.")
+@click.option("--plant-miskey", type=click.IntRange(min=0), default=0, help="Items to miskey.")
+@click.option(
+    "--plant-dead-distractor",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Items with a distractor nobody picks.",
+)
+@with_appcontext
+def simulate_command(
+    role: str, attempts: int, seed: int | None, plant_miskey: int, plant_dead_distractor: int
+) -> None:
+    """Write simulated, marked attempts (never in reports or certificates); print the planted items."""
+    if os.environ.get("EXAMSITE_ENV", "development") == "production":
+        raise click.ClickException("refusing to write simulated attempts into a production database")
+    require_database()
+    found = get_role(role)
+    if found is None:
+        raise click.BadParameter(f"no role {role!r}", param_hint="ROLE")
+    try:
+        plan = simulate(found, attempts, seed, plant_miskey, plant_dead_distractor)
+    except SimulationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"wrote {attempts} simulated attempt(s) at {found.slug}", err=True)
+    click.echo(json.dumps({"miskey": plan.miskey, "dead_distractor": plan.dead_distractor}))

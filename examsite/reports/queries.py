@@ -204,7 +204,7 @@ def _round(value: float | None, places: int = 2) -> float | None:
 def _conditions(filters: ReportFilters) -> list:
     # Closed attempts always have closed_at; `<>` (rather than IN) lets SQLite scan the table
     # once instead of walking an index with a table lookup per row.
-    conditions = [Attempt.status != "in_progress"]
+    conditions = [Attempt.status != "in_progress", Attempt.simulated.is_(False)]
     if filters.start is not None:
         conditions.append(Attempt.closed_at >= filters.start)
     if filters.end is not None:
