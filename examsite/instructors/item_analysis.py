@@ -39,6 +39,7 @@ from examsite.instructors.analysis import (
     upper_and_lower,
 )
 from examsite.instructors.models import ItemAnalysisCache
+from examsite.instructors.presenters import VersionText
 from examsite.timeutil import utcnow
 
 CLOSED = ("submitted", "expired")
@@ -113,14 +114,19 @@ def _band(upper: set[int], lower: set[int], totals: dict[int, float]):
     if lower:
         last = max(lower, key=lambda a: (totals[a], a))
         whens.append((at_or_below(totals[last], last), number(LOWER)))
-    return case(*whens, else_=number(MIDDLE)) if whens else number(MIDDLE)
+    return case(*whens, else_=number(MIDDLE)) if whens else None
 
 
 def item_sums(scope: Scope, totals: list[Totals]) -> list[ItemSums]:
     """Per item version (and scored/pretest), the sums `analyse_item` needs."""
     by_attempt = {t.attempt_id: float(t.raw_score) for t in totals}
     upper, lower = upper_and_lower(by_attempt)
-    band = _band(upper, lower, by_attempt).label("band")
+    if not totals:
+        return []
+    grouping = _band(upper, lower, by_attempt)
+    # Without groups (fewer than two attempts) the band is a constant, and a constant in GROUP BY
+    # would be read as a column position.
+    band = (grouping if grouping is not None else literal_column(str(MIDDLE))).label("band")
     raw = func.coalesce(Attempt.raw_score, 0)
     right = case((AttemptItem.correct.is_(True), literal_column("1")), else_=literal_column("0"))
     choices = cast(Response.choices, Text).label("choices")
@@ -139,7 +145,12 @@ def item_sums(scope: Scope, totals: list[Totals]) -> list[ItemSums]:
         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
         .outerjoin(Response, Response.attempt_item_id == AttemptItem.id)
         .where(*scope.conditions())
-        .group_by(AttemptItem.item_version_id, AttemptItem.is_pretest, band, choices)
+        .group_by(
+            AttemptItem.item_version_id,
+            AttemptItem.is_pretest,
+            choices,
+            *([band] if grouping is not None else []),
+        )
     ).all()
     acc: dict[tuple[int, bool], dict] = defaultdict(
         lambda: {"n": 0, "correct": 0, "st": 0, "stt": 0, "stc": 0, "bands": Counter(), "right": Counter()}
@@ -301,3 +312,18 @@ def item_analysis(scope: Scope, recalculate: bool = False) -> ItemAnalysisCache:
 def report(entry: ItemAnalysisCache) -> dict:
     """What the CLI prints and the API returns."""
     return {**entry.payload, "calculated_at": entry.calculated_at.isoformat()}
+
+
+def version_texts(version_ids: set[int]) -> dict[int, VersionText]:
+    """The stems and option texts of these item versions (immutable, so never stale in a cache)."""
+    if not version_ids:
+        return {}
+    rows = db.session.execute(
+        select(ItemVersion.id, ItemVersion.item_id, ItemVersion.stem, ItemVersion.options).where(
+            ItemVersion.id.in_(version_ids)
+        )
+    )
+    return {
+        i: VersionText(item_id, stem, {o["id"]: o.get("text", "") for o in options})
+        for i, item_id, stem, options in rows
+    }

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from examsite.banks.queries import bank_stats
 from examsite.catalog.services import get_role, roles_by_category
 from examsite.delivery.models import Attempt, IntegrityEvent
 from examsite.extensions import db
-from examsite.instructors.queries import integrity_summary, role_item_report
+from examsite.instructors.item_analysis import Scope, item_analysis, report, version_texts
+from examsite.instructors.presenters import (
+    FLAG_COLUMNS,
+    FLAG_FILTERS,
+    SORTS,
+    flag_rows,
+    item_rows,
+    select_rows,
+)
+from examsite.instructors.queries import integrity_summary
+from examsite.reports.formatters import csv_lines
+from examsite.reports.queries import ReportError, parse_filters
 from examsite.security import instructor_required
 
 bp = Blueprint("instructors", __name__, url_prefix="/instructor", template_folder="templates")
@@ -21,11 +32,84 @@ def index():
     return render_template("instructors/index.html", stats=bank_stats(), categories=roles_by_category())
 
 
+def _scope(slug: str, args) -> Scope | dict:
+    """The role and range asked for, or the problems with the range ({field: message})."""
+    role = get_role(slug) or abort(404)
+    try:
+        filters = parse_filters({"from": args.get("from"), "to": args.get("to")})
+    except ReportError as exc:
+        return exc.errors
+    return Scope(role, filters.start, filters.end)
+
+
+def _analysis(scope: Scope) -> tuple[dict, list[dict]]:
+    """The stored analysis (calculated now if there is none) and its rows with the items' text."""
+    result = report(item_analysis(scope))
+    db.session.commit()
+    rows = item_rows(result["items"], version_texts({i["item_version_id"] for i in result["items"]}))
+    return result, rows
+
+
+def _range_args(args) -> dict:
+    return {k: args[k] for k in ("from", "to") if args.get(k)}
+
+
 @bp.get("/roles/<slug>/items")
 @instructor_required
 def items(slug: str):
-    role = get_role(slug) or abort(404)
-    return render_template("instructors/items.html", role=role, report=role_item_report(role))
+    scope = _scope(slug, request.args)
+    flag = request.args.get("flag", "") if request.args.get("flag", "") in FLAG_FILTERS else ""
+    sort = request.args.get("sort", "external_id") if request.args.get("sort") in SORTS else "external_id"
+    if isinstance(scope, dict):
+        role = get_role(slug)
+        return render_template(
+            "instructors/items.html",
+            role=role,
+            errors=scope,
+            args=request.args,
+            flags=FLAG_FILTERS,
+            sorts=SORTS,
+        ), 422
+    result, rows = _analysis(scope)
+    return render_template(
+        "instructors/items.html",
+        role=scope.role,
+        result=result,
+        rows=select_rows(rows, flag, sort),
+        total=len(rows),
+        flagged=sum(1 for r in rows if r["flags"]),
+        flag=flag,
+        sort=sort,
+        flags=FLAG_FILTERS,
+        sorts=SORTS,
+        args=request.args,
+        range_args=_range_args(request.args),
+        errors={},
+    )
+
+
+@bp.get("/roles/<slug>/items/flags.csv")
+@instructor_required
+def item_flags_csv(slug: str):
+    scope = _scope(slug, request.args)
+    if isinstance(scope, dict):
+        abort(422)
+    _, rows = _analysis(scope)
+    response = Response(csv_lines(FLAG_COLUMNS, flag_rows(rows)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="item-flags-{scope.role.slug}.csv"'
+    return response
+
+
+@bp.post("/roles/<slug>/items/recalculate")
+@instructor_required
+def recalculate_items(slug: str):
+    scope = _scope(slug, request.form)
+    if isinstance(scope, dict):
+        abort(422)
+    item_analysis(scope, recalculate=True)
+    db.session.commit()
+    flash("Item analysis recalculated from the stored responses.", "success")
+    return redirect(url_for("instructors.items", slug=slug, **_range_args(request.form)))
 
 
 @bp.get("/integrity")

@@ -198,6 +198,12 @@ def test_date_range_and_bad_input(runner, five_attempts):
     result = json.loads(out.output)
     assert result["attempts"] == 2 and result["from"].startswith("2026-11-03")
     assert all(i["responses"] == 2 for i in result["items"])
+    one = json.loads(
+        runner.invoke(
+            args=["stats", "items", ROLE, "--json", "--from", "2026-11-03", "--to", "2026-11-04"]
+        ).output
+    )
+    assert one["attempts"] == 1 and all(i["upper_lower"] is None for i in one["items"])  # no groups of one
     bad = runner.invoke(args=["stats", "items", ROLE, "--from", "yesterday"])
     assert bad.exit_code == 2 and "--from" in bad.output
     unknown = runner.invoke(args=["stats", "items", "no-such-role"])

@@ -91,3 +91,60 @@ def test_a_simulated_attempt_is_never_certified(app, banks, make_user):
         assert db.session.get(Attempt, simulated).passed is True
         certified = db.session.scalars(select(Certificate.attempt_id)).all()
         assert certified == [real]
+
+
+def test_item_page_flags_csv_and_recalculate(app, runner, login, make_user, banks):
+    planted = _simulate(runner, "--plant-miskey", "1", "--plant-dead-distractor", "1")
+    instructor = login(make_user("instructor"))
+    base = f"/instructor/roles/{ROLE}/items"
+    page = instructor.client.get(base).get_data(as_text=True)
+    assert "from 300 closed attempts (300 of them simulated)" in page
+    assert "First attempts" in page and "CSEM at the cut" in page
+    with app.app_context():
+        from examsite.banks.models import Item
+        from examsite.extensions import db
+
+        miskeyed = db.session.scalar(select(Item).where(Item.external_id == planted["miskey"][0]))
+        stem = miskeyed.current_version.stem
+        editor = f'href="/instructor/items/{miskeyed.id}"'
+    assert stem in page and editor in page and "(key)" in page
+    only_miskeys = instructor.client.get(base + "?flag=possible_miskey").get_data(as_text=True)
+    assert planted["miskey"][0] in only_miskeys and planted["dead_distractor"][0] not in only_miskeys
+    assert "More of the strongest candidates chose" in only_miskeys
+    sorted_page = instructor.client.get(base + "?sort=discrimination").get_data(as_text=True)
+    assert sorted_page.index(planted["miskey"][0]) < sorted_page.index("</section>")  # lowest r first
+    csv_text = instructor.client.get(base + "/flags.csv").get_data(as_text=True)
+    lines = csv_text.splitlines()
+    assert lines[0].startswith("external_id,item_version_id,scored,responses,facility,discrimination,code")
+    assert any(line.startswith(planted["miskey"][0]) and "possible_miskey" in line for line in lines)
+    assert ",=" not in csv_text and ",+" not in csv_text and ",@" not in csv_text
+    # recalculate: POST with the CSRF token only
+    assert instructor.client.post(base + "/recalculate").status_code == 400
+    calculated = page.split('<time datetime="')[1].split('"')[0]
+    done = instructor.form(base + "/recalculate", follow_redirects=True)
+    assert done.status_code == 200
+    assert done.get_data(as_text=True).split('<time datetime="')[1].split('"')[0] > calculated
+    assert "Item analysis recalculated" in done.get_data(as_text=True)
+    assert login(make_user("trainee")).form(base + "/recalculate").status_code == 403
+    bad = instructor.client.get(base + "?from=never")
+    assert bad.status_code == 422 and "The range could not be used" in bad.get_data(as_text=True)
+
+
+def test_flag_csv_cells_are_spreadsheet_safe():
+    from examsite.instructors.presenters import FLAG_COLUMNS, flag_rows
+    from examsite.reports.formatters import csv_lines
+
+    rows = [
+        {
+            "external_id": "=HYPERLINK(1)",
+            "item_version_id": 1,
+            "scored": True,
+            "responses": 30,
+            "facility": 0.5,
+            "discrimination": -0.2,
+            "stem": "@SUM(A1)",
+            "flags": [{"code": "low_discrimination", "reason": "-bad"}],
+        }
+    ]
+    text = "".join(csv_lines(FLAG_COLUMNS, flag_rows(rows)))
+    assert "'=HYPERLINK(1)" in text and "'@SUM(A1)" in text and "'-bad" in text and ",-0.2," in text
