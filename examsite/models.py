@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
-from examsite.accounts.models import ApiToken, User
+from examsite.accounts.models import ApiToken, EndedSession, User
 from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
@@ -22,6 +22,7 @@ __all__ = [
     "CertificateNameChange",
     "Cohort",
     "Domain",
+    "EndedSession",
     "ExamSettings",
     "Institution",
     "IntegrityEvent",

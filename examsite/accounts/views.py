@@ -5,11 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from examsite.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
-from examsite.accounts.services import AccountError, authenticate, create_user
+from examsite.accounts.services import AccountError, authenticate, change_password, create_user
+from examsite.accounts.sessions import end_current_session, keep_session, start_session
 from examsite.audit.services import record
+from examsite.database import begin_write
+from examsite.errors import json_error
 from examsite.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -38,7 +41,7 @@ def register():
             form.email.errors.append(str(exc))
         else:
             db.session.commit()
-            login_user(user)
+            start_session(user)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("catalog.home"))
     return render_template(
@@ -56,7 +59,7 @@ def login():
         result = authenticate(form.email.data, form.password.data, request.remote_addr or "-")
         user = result.user
         if user is not None:
-            login_user(user)
+            start_session(user)
             record("login", user, actor=user)
         db.session.commit()
         if result.wait is not None:
@@ -67,6 +70,11 @@ def login():
             )
             headers = {"Retry-After": str(result.wait.seconds)}
             return render_template("accounts/login.html", form=form), 429, headers
+        if result.expired:
+            form.password.errors.append(
+                "This one-time password has expired. Please ask an administrator for a new one."
+            )
+            return render_template("accounts/login.html", form=form), 401
         if user is None:
             form.password.errors.append("The e-mail or password is not correct.")
             return render_template("accounts/login.html", form=form), 401
@@ -79,7 +87,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    user_id = current_user.id if current_user.is_authenticated else None
+    if user_id is not None:
+        begin_write()
+    end_current_session(user_id)
+    db.session.commit()
     flash("You are logged out.", "info")
     return redirect(url_for("catalog.home"))
 
@@ -89,13 +101,35 @@ def logout():
 def account():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
-            form.current.errors.append("The current password is not correct.")
+        try:
+            change_password(current_user, form.current.data, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            form.current.errors.append(str(exc))
         else:
-            current_user.set_password(form.password.data)
-            current_user.must_change_password = False
-            record("user.password", current_user, actor=current_user)
             db.session.commit()
+            keep_session(current_user)
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form)
+
+
+# Endpoints a user who must change their password may still reach.
+_WHILE_PASSWORD_MUST_CHANGE = {"accounts.account", "accounts.logout", "static"}
+
+
+@bp.before_app_request
+def require_password_change():
+    """While a one-time password is in use, every page but the account page and logout leads
+    there, and every API call is refused with 403 password_change_required."""
+    endpoint = request.endpoint or ""
+    if endpoint in _WHILE_PASSWORD_MUST_CHANGE or endpoint.startswith("health."):
+        return None
+    if not (current_user.is_authenticated and current_user.must_change_password):
+        return None
+    if request.path.startswith("/api/"):
+        return json_error(
+            403, "password_change_required", "Change your password on the account page before you go on."
+        )
+    flash("Please choose a new password before you go on.", "info")
+    return redirect(url_for("accounts.account"))
