@@ -40,6 +40,8 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "600 per minute")
     #: how long a one-time password (first administrator, roster, administrator's reset) works
     ONE_TIME_PASSWORD_HOURS = int(os.environ.get("ONE_TIME_PASSWORD_HOURS", "72"))
+    #: 1: instructors and administrators must use two-factor sign-in (TOTP)
+    REQUIRE_STAFF_2FA = _bool("REQUIRE_STAFF_2FA", False)
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "60 per minute")
     # Session cookie: HttpOnly and SameSite=Lax always, Secure wherever HTTPS is in front.
     SESSION_COOKIE_HTTPONLY = True

@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
-from examsite.accounts.models import ApiToken, EndedSession, User
+from examsite.accounts.models import ApiToken, EndedSession, RecoveryCode, User
 from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
@@ -31,6 +31,7 @@ __all__ = [
     "ItemVersion",
     "ItemVersionRole",
     "Response",
+    "RecoveryCode",
     "Role",
     "User",
 ]

@@ -55,6 +55,10 @@ class User(UserMixin, db.Model):
     #: sessions carry the epoch they started in; raising it ends every session of the user at
     #: their next request (password change or reset, deactivation, role change)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the TOTP secret (base32) once two-factor sign-in is on; None while it is off
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: the last TOTP time step accepted, so a code cannot be used twice
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -131,6 +135,21 @@ class EndedSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<EndedSession user={self.user_id} at {self.ended_at}>"
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app; only its SHA-256 is stored
+    (the codes are random, so a fast hash is enough)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} user={self.user_id}>"
 
 
 class ApiToken(db.Model):
