@@ -6,7 +6,7 @@ users.password_expires_at: when a one-time password stops working. users.totp_se
 totp_last_step, and recovery_codes (SHA-256 of single-use codes): TOTP two-factor sign-in.
 
 Revision ID: b7c2e9a41d03
-Revises: a1f3c0de5e17
+Revises: 7b3e9a1c5d20
 Create Date: 2026-12-04 12:45:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7c2e9a41d03'
-down_revision = 'a1f3c0de5e17'
+down_revision = '7b3e9a1c5d20'
 branch_labels = None
 depends_on = None
 
