@@ -125,6 +125,7 @@ def test_pages_of_an_attempt_submitted_elsewhere_say_so(login, make_user, banks)
             data={"csrf_token": session.csrf, "choice": "a", "go": "next"},
             follow_redirects=True,
         ),
+        session.client.get(f"{base}/review", follow_redirects=True),
     ):
         assert reply.request.path == f"{base}/result"
         page = reply.get_data(as_text=True)
