@@ -12,13 +12,13 @@ bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
 
-#: the largest id a path takes (PostgreSQL's bigint); a larger one names nothing
-MAX_ID = 2**63 - 1
+#: the largest id a path takes (the id columns are PostgreSQL `integer`); a larger one names nothing
+MAX_ID = 2**31 - 1
 
 
 @bp.before_request
 def ids_in_range():
-    """404 for a path id beyond 64 bits, before a query would overflow the database's integer."""
+    """404 for a path id beyond the id columns' range, before a query overflows the database's."""
     for value in (request.view_args or {}).values():
         if isinstance(value, int) and value > MAX_ID:
             raise ApiError(404, "not_found", "No such resource.")

@@ -46,8 +46,11 @@ def parse_body(model: type[Request], data: dict) -> Request:
 
 
 def reply(model: type[Reply], data: dict[str, Any]) -> dict[str, Any]:
-    """`data` checked against `model` and serialized as the model describes it."""
-    return model.model_validate(data).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    """`data`, once checked against `model`. Replies are strict and forbid unknown fields, so a
+    valid `data` is exactly what the model describes; it is returned as it is rather than dumped
+    again (half the cost on the attempt read, which the exam-day benchmark measures)."""
+    model.model_validate(data)
+    return data
 
 
 # --- errors -------------------------------------------------------------------------------------

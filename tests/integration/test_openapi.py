@@ -124,7 +124,8 @@ def test_request_models_answer_422_with_the_error_shape(session):
     "path",
     ["/api/v1/attempts/{big}", "/api/v1/attempts/{big}/time", "/api/v1/attempts/1/responses/{big}"],
 )
-def test_ids_beyond_64_bits_are_404_not_500(session, path):
+def test_ids_beyond_the_id_columns_are_404_not_500(session, path):
     method = "PUT" if "responses" in path else "GET"
-    response = session.api(method, path.format(big=2**63), json={"choices": []})
-    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+    for big in (2**31, 2**63 - 2, 2**64):
+        response = session.api(method, path.format(big=big), json={"choices": []})
+        assert response.status_code == 404 and response.get_json()["error"] == "not_found"

@@ -1,7 +1,7 @@
 """Schemathesis against the app served by gunicorn: the OpenAPI document matches real replies.
 
 Each identity (anonymous, a trainee with a bearer token, an administrator with a bearer token)
-gets a bounded, repeatable run (deterministic generation, no example database, a cap of 8 per
+gets a bounded, repeatable run (deterministic generation, no example database, a cap of 5 per
 operation) with the checks that compare replies to the document: no server error, every status
 documented, content types, headers and bodies as described. Then a trainee's own attempt and
 certificate, which random ids rarely reach, are checked against the same document.
@@ -58,7 +58,7 @@ def schemathesis_run(server: LiveServer, operations: str, *headers: str) -> subp
         f"--url={server.url}/api/v1",
         f"--checks={CHECKS}",
         "--phases=examples,coverage,fuzzing",
-        "--max-examples=8",
+        "--max-examples=5",
         "--generation-deterministic",
         "--workers=1",
         "--request-timeout=20",
