@@ -3,6 +3,7 @@
 from examsite.accounts.models import ApiToken, User
 from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
+from examsite.authoring.models import CategoryAssignment, ItemComment, ItemImage
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
 from examsite.catalog.models import Category, ExamSettings, Role
 from examsite.certificates.models import Certificate, CertificateNameChange
@@ -18,6 +19,7 @@ __all__ = [
     "Blueprint",
     "BlueprintDomain",
     "Category",
+    "CategoryAssignment",
     "Certificate",
     "CertificateNameChange",
     "Cohort",
@@ -27,6 +29,8 @@ __all__ = [
     "IntegrityEvent",
     "LoginFailure",
     "Item",
+    "ItemComment",
+    "ItemImage",
     "ItemVersion",
     "ItemVersionRole",
     "Response",

@@ -70,7 +70,7 @@ class Error(BaseModel):
 # --- roles --------------------------------------------------------------------------------------
 
 
-class ExamSettings(Reply):
+class RoleExam(Reply):
     items: int = Field(description="Scored items on a form")
     pretest_items: int = Field(description="Unscored pretest items added to a form")
     minutes: int
@@ -86,7 +86,7 @@ class Role(Reply):
     category_name: str
     track: Literal["community college", "university"]
     summary: str
-    exam: ExamSettings
+    exam: RoleExam
 
 
 class RoleList(Reply):

@@ -8,6 +8,7 @@ test_openapi.py, tests/integration/test_schemathesis.py).
 
 from __future__ import annotations
 
+import json
 from functools import cache
 
 from pydantic import BaseModel
@@ -134,8 +135,9 @@ def _operations() -> dict:
                     "201": _json(s.Event, "Recorded"),
                     **WRITE,
                     **TRAINEE,
-                    "409": _error("The attempt is closed"),
+                    "409": _error("The attempt is closed (attempt_status says how)"),
                     "422": _error("Unknown kind"),
+                    "429": _error("An event of this kind was just recorded"),
                 },
             }
         },
@@ -258,7 +260,16 @@ def components() -> dict:
 
 
 @cache
+def _document() -> str:
+    return json.dumps(_build())
+
+
 def build_spec() -> dict:
+    """A fresh copy of the document (the caller may extend it); built once per process."""
+    return json.loads(_document())
+
+
+def _build() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {
