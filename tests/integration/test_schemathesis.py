@@ -66,7 +66,8 @@ def schemathesis_run(server: LiveServer, operations: str, *headers: str) -> subp
         f"--include-path-regex={operations}",
         *(f"--header={h}" for h in headers),
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+    # cwd: schemathesis keeps a cache of crashes in .schemathesis/ under its working directory
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=server.workdir)
 
 
 @pytest.mark.parametrize("identity", ["anonymous", "trainee", "admin"])
