@@ -39,15 +39,21 @@ def init_app(app: Flask) -> None:
 
     @login_manager.request_loader
     def load_user_from_token(req):
+        # Personal tokens are for scripts on the JSON API only: on the HTML pages (the
+        # administration forms above all) a bearer token authenticates nobody.
+        if not req.path.startswith(API_PREFIX):
+            return None
         header = req.headers.get("Authorization", "")
         if not header.lower().startswith("bearer "):
             return None
-        from examsite.accounts.services import user_for_token
+        from examsite.accounts.services import token_use
 
-        user = user_for_token(header[7:].strip())
-        if user is not None:
-            g.token_auth = True
-        return user
+        use = token_use(header[7:].strip())
+        if use is None:
+            return None
+        g.token_auth = True
+        g.token_scope = use.scope
+        return use.user
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -70,8 +76,25 @@ def init_app(app: Flask) -> None:
         return response
 
 
+API_PREFIX = "/api/v1/"
+
+#: what a scoped token may reach: scope -> (allowed methods, path prefix under the API)
+TOKEN_SCOPE_RULES = {"reports:read": (("GET", "HEAD"), API_PREFIX + "reports/")}
+
+
 def used_token_auth() -> bool:
     return bool(g.get("token_auth"))
+
+
+def token_scope_allows(method: str, path: str) -> bool:
+    """Whether this request is inside the bearer token's scope (always, for session or unscoped)."""
+    if not current_user.is_authenticated:  # loads the user (and the token's scope) if not yet
+        return True
+    scope = g.get("token_scope")
+    if not used_token_auth() or scope is None:
+        return True
+    methods, prefix = TOKEN_SCOPE_RULES.get(scope, ((), None))
+    return method in methods and prefix is not None and path.startswith(prefix)
 
 
 def roles_required(*roles: str):

@@ -48,3 +48,9 @@ class ChangePasswordForm(FlaskForm):
         "Repeat new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
     )
     submit = SubmitField("Change password")
+
+
+class RevokeTokenForm(FlaskForm):
+    """The revoke button beside each API token on the account page (CSRF token only)."""
+
+    submit = SubmitField("Revoke")

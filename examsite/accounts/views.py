@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from examsite.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
-from examsite.accounts.services import AccountError, authenticate, create_user
+from examsite.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, RevokeTokenForm
+from examsite.accounts.models import ApiToken
+from examsite.accounts.services import (
+    AccountError,
+    authenticate,
+    create_user,
+    revoke_token,
+    tokens_of,
+)
 from examsite.audit.services import record
+from examsite.database import begin_write
 from examsite.extensions import db, limiter
+from examsite.timeutil import utcnow
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -98,4 +107,26 @@ def account():
             db.session.commit()
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form)
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        tokens=tokens_of(current_user),
+        revoke_form=RevokeTokenForm(),
+        now=utcnow(),
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_own_token(token_id: int):
+    form = RevokeTokenForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)  # another user's token is not there for you
+    begin_write()
+    if revoke_token(token, actor=current_user):
+        db.session.commit()
+        flash(f"The API token “{token.name}” is revoked.", "success")
+    return redirect(url_for("accounts.account"))

@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from examsite.errors import ApiError
 from examsite.extensions import csrf
-from examsite.security import used_token_auth
+from examsite.security import token_scope_allows, used_token_auth
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -19,6 +19,13 @@ def one_statement_saves():
         from examsite.delivery.services import prepare_save_request
 
         prepare_save_request()
+
+
+@bp.before_request
+def token_scope():
+    """A scoped token (say reports:read for a BI tool) reaches only what its scope names."""
+    if not token_scope_allows(request.method, request.path):
+        raise ApiError(403, "token_scope", "This API token's scope does not allow this request.")
 
 
 @bp.before_request
