@@ -21,6 +21,7 @@ from examsite.accounts.models import (
     hash_password,
     normalize_email,
 )
+from examsite.accounts.signals import user_deactivated
 from examsite.audit.services import record
 from examsite.database import begin_write
 from examsite.extensions import db
@@ -271,8 +272,13 @@ def change_role(user: User, role: str, actor) -> None:
 
 
 def set_active(user: User, active: bool, actor) -> None:
+    """Activate or deactivate the account. On deactivation, `user_deactivated` is sent inside the
+    same unit of work: the exam delivery closes the user's open attempts (without certificate)."""
     if actor is not None and user.id == actor.id and not active:
         raise AccountError("you cannot deactivate your own account")
+    begin_write()
     if user.active != active:
         record("user.activate" if active else "user.deactivate", user, actor=actor)
         user.active = active
+        if not active:
+            user_deactivated.send(user, actor=actor, now=utcnow())
