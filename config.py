@@ -62,6 +62,15 @@ class Config:
     # turns; off for PostgreSQL, which already shares WAL flushes between concurrent commits),
     # "on" or "off".
     SAVE_GROUP_COMMIT = os.environ.get("SAVE_GROUP_COMMIT", "auto")
+    # Outgoing mail (password resets): written to an outbox table, sent after the commit and by
+    # `flask mail send-outbox` (cron) with retries; without MAIL_SERVER messages wait there.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "examsite <no-reply@localhost>")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "1"))
     TESTING = False
 
 

@@ -67,8 +67,9 @@ def register_cli(app: Flask) -> None:
     from examsite.catalog.cli import exams_cli, setup_command
     from examsite.certificates.cli import certificates_cli
     from examsite.delivery.cli import attempts_cli
+    from examsite.mail.cli import mail_cli
     from examsite.reports.cli import reports_cli
 
-    for group in (users_cli, banks_cli, exams_cli, attempts_cli, reports_cli, certificates_cli):
+    for group in (users_cli, banks_cli, exams_cli, attempts_cli, reports_cli, certificates_cli, mail_cli):
         app.cli.add_command(group)
     app.cli.add_command(setup_command)

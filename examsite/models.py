@@ -1,12 +1,13 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
-from examsite.accounts.models import ApiToken, User
+from examsite.accounts.models import ApiToken, PasswordReset, User
 from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
 from examsite.catalog.models import Category, ExamSettings, Role
 from examsite.certificates.models import Certificate, CertificateNameChange
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
+from examsite.mail.models import OutboxMessage
 from examsite.programs.models import Accommodation, Cohort, Institution
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "Institution",
     "IntegrityEvent",
     "LoginFailure",
+    "OutboxMessage",
+    "PasswordReset",
     "Item",
     "ItemVersion",
     "ItemVersionRole",

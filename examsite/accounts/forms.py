@@ -54,3 +54,18 @@ class RevokeTokenForm(FlaskForm):
     """The revoke button beside each API token on the account page (CSRF token only)."""
 
     submit = SubmitField("Revoke")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField("Send me a reset link")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password (at least 10 characters)", validators=[DataRequired(), StrongPassword()]
+    )
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
+    submit = SubmitField("Set new password")

@@ -171,6 +171,26 @@ class ApiToken(db.Model):
         return "active"
 
 
+class PasswordReset(db.Model):
+    """A password-reset link sent by e-mail: single use, expiring; only the token's SHA-256 is
+    stored, so the table's contents cannot be used to reset anyone's password."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: set when the link is used, or when a later reset or password change makes it void
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PasswordReset {self.id} user={self.user_id}>"
+
+
 def email_taken(email: str) -> bool:
     return (
         db.session.scalar(

@@ -130,3 +130,7 @@ def revoke_own_token(token_id: int):
         db.session.commit()
         flash(f"The API token “{token.name}” is revoked.", "success")
     return redirect(url_for("accounts.account"))
+
+
+# the password-reset pages live on this blueprint too (registered by importing them)
+from examsite.accounts import reset_views  # noqa: E402,F401
