@@ -6,6 +6,7 @@ from flask import Blueprint, request
 
 from examsite.errors import ApiError
 from examsite.extensions import csrf
+from examsite.inputs import BodyError, read_json_body
 from examsite.security import token_scope_allows, used_token_auth
 
 bp = Blueprint("api", __name__)
@@ -44,12 +45,11 @@ def csrf_for_cookie_sessions():
 
 
 def json_body() -> dict:
-    if request.content_length and request.content_length > 64 * 1024:
-        raise ApiError(413, "too_large", "The request body is too large.")
-    data = request.get_json(silent=True)
+    try:
+        data = read_json_body()
+    except BodyError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from exc
     if data is None:
-        if request.get_data():
-            raise ApiError(400, "malformed", "The body must be valid JSON.")
         return {}
     if not isinstance(data, dict):
         raise ApiError(400, "malformed", "The body must be a JSON object.")
