@@ -71,6 +71,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "1"))
+    HSTS_SECONDS = 0  # Strict-Transport-Security only where HTTPS is certain (production)
     TESTING = False
 
 
@@ -88,6 +89,8 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Browsers remember to use HTTPS only (a year; 0 turns it off, e.g. while trying HTTPS out)
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
