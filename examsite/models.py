@@ -3,6 +3,7 @@
 from examsite.accounts.models import ApiToken, PasswordReset, User
 from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
+from examsite.authoring.models import CategoryAssignment, ItemComment, ItemImage
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
 from examsite.catalog.models import Category, ExamSettings, Role
 from examsite.certificates.models import Certificate, CertificateNameChange
@@ -19,6 +20,7 @@ __all__ = [
     "Blueprint",
     "BlueprintDomain",
     "Category",
+    "CategoryAssignment",
     "Certificate",
     "CertificateNameChange",
     "Cohort",
@@ -30,6 +32,8 @@ __all__ = [
     "OutboxMessage",
     "PasswordReset",
     "Item",
+    "ItemComment",
+    "ItemImage",
     "ItemVersion",
     "ItemVersionRole",
     "Response",

@@ -155,7 +155,9 @@ def build_spec() -> dict:
                     "responses": {
                         "201": {"description": "Recorded"},
                         **TRAINEE_ERRORS,
+                        "409": _error("The attempt is closed (attempt_status says how)"),
                         "422": _error("Unknown kind"),
+                        "429": _error("An event of this kind was just recorded"),
                     },
                 }
             },

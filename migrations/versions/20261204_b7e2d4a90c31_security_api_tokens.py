@@ -4,7 +4,7 @@ Tokens made before this revision are named "API token", keep full scope and expi
 after the upgrade: they used to live for ever.
 
 Revision ID: b7e2d4a90c31
-Revises: a1f3c0de5e17
+Revises: 7b3e9a1c5d20
 Create Date: 2026-12-04 12:45:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2d4a90c31'
-down_revision = 'a1f3c0de5e17'
+down_revision = '7b3e9a1c5d20'
 branch_labels = None
 depends_on = None
 
