@@ -38,6 +38,10 @@ class Config:
     # class of 300 behind one lab address. Guessing is slowed per account and address by
     # examsite/accounts/throttle.py, which counts failures, not requests.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "600 per minute")
+    #: how long a one-time password (first administrator, roster, administrator's reset) works
+    ONE_TIME_PASSWORD_HOURS = int(os.environ.get("ONE_TIME_PASSWORD_HOURS", "72"))
+    #: 1: instructors and administrators must use two-factor sign-in (TOTP)
+    REQUIRE_STAFF_2FA = _bool("REQUIRE_STAFF_2FA", False)
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "60 per minute")
     # Session cookie: HttpOnly and SameSite=Lax always, Secure wherever HTTPS is in front.
     SESSION_COOKIE_HTTPONLY = True
@@ -62,11 +66,22 @@ class Config:
     # turns; off for PostgreSQL, which already shares WAL flushes between concurrent commits),
     # "on" or "off".
     SAVE_GROUP_COMMIT = os.environ.get("SAVE_GROUP_COMMIT", "auto")
+    # Outgoing mail (password resets): written to an outbox table, sent after the commit and by
+    # `flask mail send-outbox` (cron) with retries; without MAIL_SERVER messages wait there.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "examsite <no-reply@localhost>")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "1"))
+    HSTS_SECONDS = 0  # Strict-Transport-Security only where HTTPS is certain (production)
     TESTING = False
 
 
 class DevelopmentConfig(Config):
-    SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"  # noqa: S105 - development only
+    # Without SECRET_KEY, a random key is made once under instance/ and kept (examsite/secret_key.py).
+    SECRET_KEY_FILE = True
 
 
 class TestConfig(Config):
@@ -79,6 +94,8 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Browsers remember to use HTTPS only (a year; 0 turns it off, e.g. while trying HTTPS out)
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

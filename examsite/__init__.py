@@ -26,18 +26,20 @@ def create_app(config_class: type | None = None, overrides: dict | None = None) 
     app.config.from_object(config_class)
     if overrides:
         app.config.update(overrides)
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set outside development")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from examsite.secret_key import configure_secret_key
+
+    configure_secret_key(app)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("examsite").setLevel(logging.INFO)
 
-    from examsite import database, security, templating
+    from examsite import database, inputs, security, templating
     from examsite.errors import register_error_handlers
 
     database.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    inputs.init_app(app)
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
@@ -84,10 +86,20 @@ def register_cli(app: Flask) -> None:
     from examsite.delivery.cli import attempts_cli
     from examsite.instructors.cli import stats_cli
     from examsite.interchange.cli import import_external
+    from examsite.mail.cli import mail_cli
     from examsite.reports.cli import reports_cli
 
     banks_cli.add_command(import_external)  # `flask banks import-external`: interchange builds on banks
 
-    for group in (users_cli, banks_cli, exams_cli, attempts_cli, reports_cli, certificates_cli, stats_cli):
+    for group in (
+        users_cli,
+        banks_cli,
+        exams_cli,
+        attempts_cli,
+        reports_cli,
+        certificates_cli,
+        mail_cli,
+        stats_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(setup_command)

@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
-from examsite.accounts.models import ApiToken, User
+from examsite.accounts.models import ApiToken, EndedSession, PasswordReset, RecoveryCode, User
 from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
 from examsite.authoring.models import CategoryAssignment, ItemComment, ItemImage
@@ -9,6 +9,7 @@ from examsite.catalog.models import Category, ExamSettings, Role
 from examsite.certificates.models import Certificate, CertificateNameChange
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.instructors.models import ItemAnalysisCache
+from examsite.mail.models import OutboxMessage
 from examsite.programs.models import Accommodation, Cohort, Institution
 
 __all__ = [
@@ -25,10 +26,13 @@ __all__ = [
     "CertificateNameChange",
     "Cohort",
     "Domain",
+    "EndedSession",
     "ExamSettings",
     "Institution",
     "IntegrityEvent",
     "LoginFailure",
+    "OutboxMessage",
+    "PasswordReset",
     "Item",
     "ItemAnalysisCache",
     "ItemComment",
@@ -36,6 +40,7 @@ __all__ = [
     "ItemVersion",
     "ItemVersionRole",
     "Response",
+    "RecoveryCode",
     "Role",
     "User",
 ]

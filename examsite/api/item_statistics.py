@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from examsite.api import bp
+from examsite.api.schemas import ItemStatistics, reply
 from examsite.catalog.services import get_role
 from examsite.errors import ApiError
 from examsite.extensions import db
@@ -30,4 +31,4 @@ def item_statistics(slug: str):
         raise ApiError(422, "invalid", "Invalid range.", fields=exc.errors) from exc
     result = report(item_analysis(Scope(role, filters.start, filters.end)))
     db.session.commit()
-    return jsonify(result)
+    return jsonify(reply(ItemStatistics, result))

@@ -1,7 +1,7 @@
 """Item analysis (issue 21): the cache of calculated analyses, and simulated attempts marked as such.
 
 Revision ID: c4e8f2a9b7d1
-Revises: 7b3e9a1c5d20
+Revises: c4d8e1f2a6b9
 Create Date: 2026-12-04 13:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e8f2a9b7d1'
-down_revision = '7b3e9a1c5d20'
+down_revision = 'c4d8e1f2a6b9'
 branch_labels = None
 depends_on = None
 
