@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Text, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from examsite.banks.models import Item, ItemVersion
 from examsite.catalog.models import Role
+from examsite.database import begin_write
 from examsite.delivery.models import Attempt, AttemptItem, Response
 from examsite.extensions import db
 from examsite.instructors.analysis import (
@@ -300,12 +302,18 @@ def item_analysis(scope: Scope, recalculate: bool = False) -> ItemAnalysisCache:
     entry = None if recalculate else cached(scope)
     if entry is not None:
         return entry
-    payload = calculate(scope)
+    payload = calculate(scope)  # reads only: the writer queue is taken after it, for the upsert
+    begin_write()
     entry = cached(scope) or ItemAnalysisCache(scope=scope.key, role_id=scope.role.id)
     entry.payload = payload
     entry.calculated_at = utcnow()
     db.session.add(entry)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Another request stored the same scope a moment ago (PostgreSQL): theirs is as fresh.
+        entry = cached(scope)
     return entry
 
 

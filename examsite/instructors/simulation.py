@@ -29,6 +29,7 @@ from examsite.accounts.models import User
 from examsite.banks.models import Item, ItemVersion
 from examsite.banks.queries import blueprint_quotas, eligible_pool
 from examsite.catalog.models import Role
+from examsite.database import begin_write
 from examsite.delivery.assembly import assemble, shuffle_options
 from examsite.delivery.content import domains
 from examsite.delivery.history import closed_month
@@ -140,6 +141,7 @@ def simulate(
     plan = plan_items(_versions(role, all_ids), plant_miskey, plant_dead_distractor, rng)
     names = domains()
     exam = role.exam
+    begin_write()
     now = utcnow()
     run = secrets.token_hex(4)
     for start in range(0, attempts, CHUNK):
