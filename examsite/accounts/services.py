@@ -92,6 +92,18 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def user_by_id(user_id: int) -> User | None:
+    """The user with this id (the session's user, loaded on every request), or None."""
+    return db.session.scalar(_user_by_id(), {"user_id": user_id})
+
+
+@functools.cache
+def _user_by_id():
+    # Built once, like the token's: `Session.get` builds its SELECT on every call, and on the
+    # session path (every save of the exam page) that cost more CPU than running it.
+    return select(User).where(User.id == bindparam("user_id"))
+
+
 def user_for_token(token: str) -> User | None:
     """The active user a bearer token belongs to, or None. Looked up on every API request
     (revoking a token or deactivating its user takes effect at once)."""

@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from examsite.errors import ApiError
 from examsite.extensions import csrf
-from examsite.security import used_token_auth
+from examsite.security import protect_api_write, used_token_auth
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -33,7 +33,7 @@ def csrf_for_cookie_sessions():
     if request.headers.get("Authorization", "").lower().startswith("bearer "):
         # A token that names no active account (unknown, revoked, or its user deactivated)
         raise ApiError(401, "unauthorized", "The bearer token is not valid.")
-    csrf.protect()
+    protect_api_write()
 
 
 def json_body() -> dict:
