@@ -28,10 +28,16 @@ class Config:
     # close overflow connections all the time (each a new PostgreSQL backend process).
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", os.environ.get("THREADS", "8")))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    #: proxy hops in front of the app whose X-Forwarded-For / X-Forwarded-Proto are trusted (0: none,
+    #: the client address is the connection's); set it to the number of load balancers/proxies.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Requests to POST /login per client address: a flood guard only, generous enough for a
+    # class of 300 behind one lab address. Guessing is slowed per account and address by
+    # examsite/accounts/throttle.py, which counts failures, not requests.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "600 per minute")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "60 per minute")
     # Session cookie: HttpOnly and SameSite=Lax always, Secure wherever HTTPS is in front.
     SESSION_COOKIE_HTTPONLY = True
@@ -44,6 +50,10 @@ class Config:
     QUESTION_BANKS_PATH = os.environ.get("QUESTION_BANKS_PATH", str(BASE_DIR / "question_banks"))
     SIGNING_KEY_PATH = os.environ.get("SIGNING_KEY_PATH", str(INSTANCE_DIR / "credential-signing-key.pem"))
     ISSUER_NAME = os.environ.get("ISSUER_NAME", "examsite health IT competency program")
+    #: who verifiers and holders can write to about a credential (the issuer profile's e-mail)
+    ISSUER_EMAIL = os.environ.get("ISSUER_EMAIL", "")
+    #: ES256 (default), RS256 or EdDSA; changing it retires the old key, which keeps verifying
+    CREDENTIAL_ALGORITHM = os.environ.get("CREDENTIAL_ALGORITHM", "ES256")
     # SQLite durability: an acknowledged save survives a power loss (WAL + synchronous=FULL).
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))

@@ -48,26 +48,44 @@ def register_blueprints(app: Flask) -> None:
     from examsite.accounts.views import bp as accounts_bp
     from examsite.admin.views import bp as admin_bp
     from examsite.api import bp as api_bp
+    from examsite.authoring.views import bp as authoring_bp
+    from examsite.authoring.views import media_bp
     from examsite.catalog.views import bp as catalog_bp
     from examsite.certificates.views import bp as certificates_bp
     from examsite.delivery.views import bp as delivery_bp
     from examsite.health import bp as health_bp
     from examsite.instructors.views import bp as instructors_bp
+    from examsite.interchange.views import bp as interchange_bp
     from examsite.reports.views import bp as reports_bp
 
-    for bp in (catalog_bp, accounts_bp, delivery_bp, certificates_bp, admin_bp, reports_bp, instructors_bp):
+    for bp in (
+        catalog_bp,
+        accounts_bp,
+        delivery_bp,
+        certificates_bp,
+        admin_bp,
+        reports_bp,
+        instructors_bp,
+        authoring_bp,
+        media_bp,
+    ):
         app.register_blueprint(bp)
+    app.register_blueprint(interchange_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
 
 
 def register_cli(app: Flask) -> None:
     from examsite.accounts.cli import users_cli
+    from examsite.authoring import cli as authoring_cli  # noqa: F401  (adds `users assign`)
     from examsite.banks.cli import banks_cli
     from examsite.catalog.cli import exams_cli, setup_command
     from examsite.certificates.cli import certificates_cli
     from examsite.delivery.cli import attempts_cli
+    from examsite.interchange.cli import import_external
     from examsite.reports.cli import reports_cli
+
+    banks_cli.add_command(import_external)  # `flask banks import-external`: interchange builds on banks
 
     for group in (users_cli, banks_cli, exams_cli, attempts_cli, reports_cli, certificates_cli):
         app.cli.add_command(group)

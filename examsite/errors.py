@@ -77,6 +77,11 @@ def register_error_handlers(app: Flask) -> None:
                 "Page not found",
                 "There is nothing at this address. Check the link or start again from the home page.",
             ),
+            413: (
+                "File too large",
+                f"What you sent is over the {app.config['MAX_CONTENT_LENGTH'] // 2**20} MB upload limit; "
+                "nothing was saved. Split it into smaller files and try again.",
+            ),
             429: ("Too many attempts", "Please wait a minute before you try again."),
         }
         title, message = titles.get(status, (exc.name, exc.description))

@@ -1,7 +1,9 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
 from examsite.accounts.models import ApiToken, User
+from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
+from examsite.authoring.models import CategoryAssignment, ItemComment, ItemImage
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
 from examsite.catalog.models import Category, ExamSettings, Role
 from examsite.certificates.models import Certificate, CertificateNameChange
@@ -17,6 +19,7 @@ __all__ = [
     "Blueprint",
     "BlueprintDomain",
     "Category",
+    "CategoryAssignment",
     "Certificate",
     "CertificateNameChange",
     "Cohort",
@@ -24,7 +27,10 @@ __all__ = [
     "ExamSettings",
     "Institution",
     "IntegrityEvent",
+    "LoginFailure",
     "Item",
+    "ItemComment",
+    "ItemImage",
     "ItemVersion",
     "ItemVersionRole",
     "Response",

@@ -7,6 +7,7 @@ from functools import wraps
 from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, same_origin
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from examsite.extensions import csrf, limiter, login_manager
 
@@ -17,6 +18,13 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops < 0:
+        raise RuntimeError("TRUSTED_PROXIES must be 0 or a positive number of proxy hops")
+    if hops:
+        # The client address seen by rate limits, the audit log and integrity events is the one
+        # the trusted proxies report; with 0 hops a client-sent X-Forwarded-For is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to see that page."

@@ -32,13 +32,29 @@ _ALLOWED_TAGS = {
     "sub",
     "sup",
     "hr",
+    "img",
 }
+#: images only from the workspace's uploads (examsite/authoring/images.py), never other sites
+_IMAGE_PREFIX = "/media/items/"
+
+
+def _only_uploaded_images(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not value.startswith(_IMAGE_PREFIX):
+        return None
+    return value
 
 
 def render_markdown(text: str | None) -> Markup:
     """Instructor-written Markdown to HTML: raw HTML off, then an allow-list sanitizer (defence in depth)."""
     html = _md.render(text or "")
-    return Markup(nh3.clean(html, tags=_ALLOWED_TAGS, attributes={}, link_rel=None))  # noqa: S704 - sanitized
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"img": {"src", "alt"}},
+        attribute_filter=_only_uploaded_images,
+        link_rel=None,
+    )
+    return Markup(clean)  # noqa: S704 - sanitized
 
 
 def render_inline(text: str | None) -> Markup:

@@ -8,16 +8,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from examsite.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
-from examsite.accounts.models import normalize_email
 from examsite.accounts.services import AccountError, authenticate, create_user
 from examsite.audit.services import record
 from examsite.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
-
-
-def _login_email_key() -> str:
-    return "login-account:" + normalize_email(request.form.get("email", ""))
 
 
 def _login_limit() -> str:
@@ -53,21 +48,28 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("catalog.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        result = authenticate(form.email.data, form.password.data, request.remote_addr or "-")
+        user = result.user
+        if user is not None:
+            login_user(user)
+            record("login", user, actor=user)
+        db.session.commit()
+        if result.wait is not None:
+            form.password.errors.append(
+                "Too many failed attempts for this account from your network. "
+                f"Please wait {result.wait.seconds} second{'' if result.wait.seconds == 1 else 's'} "
+                "and try again."
+            )
+            headers = {"Retry-After": str(result.wait.seconds)}
+            return render_template("accounts/login.html", form=form), 429, headers
         if user is None:
-            record("login.failed", object_type="User", email=normalize_email(form.email.data))
-            db.session.commit()
             form.password.errors.append("The e-mail or password is not correct.")
             return render_template("accounts/login.html", form=form), 401
-        login_user(user)
-        record("login", user, actor=user)
-        db.session.commit()
         if user.must_change_password:
             flash("Please choose a new password before you go on.", "info")
             return redirect(url_for("accounts.account"))

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from examsite.accounts.models import User, normalize_email
 from examsite.accounts.services import AccountError, change_role, set_active
+from examsite.accounts.throttle import accounts_under_attack
 from examsite.admin import queries
 from examsite.admin.forms import (
     ROLE_LABELS,
@@ -88,7 +89,12 @@ def _utc(day: date | None) -> datetime | None:
 @bp.get("/")
 @admin_required
 def index():
-    return render_template("admin/index.html", counts=queries.dashboard(), role_labels=ROLE_LABELS)
+    return render_template(
+        "admin/index.html",
+        counts=queries.dashboard(),
+        role_labels=ROLE_LABELS,
+        attacked=accounts_under_attack(),
+    )
 
 
 # --- institutions -------------------------------------------------------------------------------

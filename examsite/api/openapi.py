@@ -10,5 +10,9 @@ from examsite.api import bp
 @bp.get("/openapi.json")
 def openapi_document():
     from examsite.api.spec import build_spec
+    from examsite.authoring import openapi as workspace
 
-    return jsonify(build_spec())
+    spec = build_spec()
+    spec["paths"].update(workspace.paths())
+    spec["components"]["schemas"].update(workspace.schemas())
+    return jsonify(spec)

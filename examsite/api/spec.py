@@ -155,7 +155,9 @@ def build_spec() -> dict:
                     "responses": {
                         "201": {"description": "Recorded"},
                         **TRAINEE_ERRORS,
+                        "409": _error("The attempt is closed (attempt_status says how)"),
                         "422": _error("Unknown kind"),
+                        "429": _error("An event of this kind was just recorded"),
                     },
                 }
             },
@@ -176,7 +178,13 @@ def build_spec() -> dict:
                     "summary": "Revocation status (referenced by the credential)",
                     "security": [],
                     "parameters": [CODE],
-                    "responses": {"200": {"description": "Status"}, "404": _error("Unknown code")},
+                    "responses": {
+                        "200": {
+                            "description": "Status, with the 1EdTech Revocation List's revokedCredential"
+                        },
+                        "404": _error("Unknown code"),
+                        "429": _error("Rate limited"),
+                    },
                 }
             },
             "/certificates/{code}/credential": {
@@ -205,6 +213,59 @@ def build_spec() -> dict:
                     "summary": "The issuer's public keys (JWKS)",
                     "security": [],
                     "responses": {"200": {"description": "JWKS"}},
+                }
+            },
+            "/certificates/{code}/badge.svg": {
+                "get": {
+                    "summary": "The role's badge image baked with the signed credential (OB 3.0 SVG baking)",
+                    "security": [],
+                    "parameters": [CODE],
+                    "responses": {
+                        "200": {
+                            "description": "SVG",
+                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                        },
+                        "404": _error("Unknown code"),
+                        "429": _error("Rate limited"),
+                    },
+                }
+            },
+            "/issuer/keys/{thumbprint}": {
+                "get": {
+                    "summary": "One signing key's public JWK (what a credential's kid points to)",
+                    "security": [],
+                    "parameters": [
+                        {"name": "thumbprint", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": {"description": "JWK"}, "404": _error("Unknown key")},
+                }
+            },
+            "/issuer/image.svg": {
+                "get": {
+                    "summary": "The issuer's image",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "SVG",
+                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
+            "/roles/{slug}/badge.svg": {
+                "get": {
+                    "summary": "A role's badge image (the achievement's image)",
+                    "security": [],
+                    "parameters": [
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "SVG",
+                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                        },
+                        "404": _error("Unknown role"),
+                    },
                 }
             },
             "/reports/pass-rates": {

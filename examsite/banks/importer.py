@@ -105,6 +105,8 @@ def import_banks(paths: list[str | Path], progress: bool = False) -> ImportSumma
         in_files = {i.external_id for i in items}
         now = utcnow()
         for external_id, item in existing.items():
+            if not _from_files(item):
+                continue  # imported from another system or written in the workspace, not in the files
             if external_id not in in_files and item.retired_at is None:
                 item.retired_at = now
                 summary.retired.append(external_id)
@@ -126,6 +128,16 @@ def import_banks(paths: list[str | Path], progress: bool = False) -> ImportSumma
         db.session.rollback()
         raise
     return summary
+
+
+def _from_files(item: Item) -> bool:
+    """Only items whose serving version came from the bank files can leave them (and be retired).
+
+    Items brought in by `flask banks import-external` (source `import:FILE:LINE`) or not yet
+    serving (a draft only) were never in the files; their absence from them means nothing.
+    """
+    version = item.current_version
+    return version is not None and bool(version.source_file) and not version.source_file.startswith("import:")
 
 
 def _apply_domains(tree: BankTree) -> dict[str, Domain]:
@@ -192,7 +204,7 @@ def _apply_item(
     )
     db.session.add(version)
     db.session.flush()
-    item.current_version_id = version.id
+    item.current_version_id = item.latest_version_id = version.id
     item.retired_at = utcnow() if retired_in_file else None
 
 

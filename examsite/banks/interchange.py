@@ -1,39 +1,65 @@
-"""GIFT (Moodle) and QTI 2.1 (IMS content package) exporters, so banks move to other platforms."""
+"""GIFT (Moodle) and QTI 2.1 / 3.0 (zipped IMS content packages) exporters, so banks move to other platforms.
+
+Checked the way the other systems read them (tests/integration/test_interchange_export.py): every
+export imports back through examsite's own importers with the same stems, options, keys and
+rationales; the QTI validates against the IMS schemas and sets the FEEDBACK outcome its modal
+feedback shows on; GIFT gives no partial credit for multiple-response items (see README).
+"""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from defusedxml.ElementTree import fromstring
+
 from examsite.banks.export import current_items, exporter
+from examsite.templating import render_markdown
 
 _GIFT_SPECIAL = re.compile(r"([~=#{}:\\])")
 QTI_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
+LOM_NS = "http://ltsc.ieee.org/xsd/LOM"
+QTI30_NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
+CP30_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
 def gift_escape(text: str) -> str:
     return _GIFT_SPECIAL.sub(r"\\\1", text.strip()).replace("\n", "\\n")
 
 
-def gift_item(external_id: str, version) -> str:
-    lines = [f"// {external_id} · {version.domain.code} · {version.level}"]
-    stem = version.stem
+def full_stem(version) -> str:
+    """The stem with its case in front: GIFT and QTI have no shared case, so each item carries it."""
     if version.scenario_text:
-        stem = f"{version.scenario_title}\n\n{version.scenario_text}\n\n{stem}"
-    lines.append(f"::{external_id}::[markdown]{gift_escape(stem)} {{")
+        return f"{version.scenario_title}\n\n{version.scenario_text.strip()}\n\n{version.stem}"
+    return version.stem
+
+
+def gift_item(external_id: str, version) -> str:
+    meta = f"id={external_id} domain={version.domain.code} level={version.level} status={version.status}"
+    lines = [f"// examsite: {meta}"]
+    if version.status == "pretest":
+        lines.append("// pretest: unscored in examsite's exams until approved as active")
     keys = set(version.keys)
+    if version.type == "multiple":
+        # Moodle's GIFT multiple-answer questions always give partial credit for a subset of the
+        # keys; -100% on every distractor makes any wrong choice score 0, the closest GIFT gets
+        # to examsite's all-or-nothing (README: "GIFT and all-or-nothing").
+        lines.append(f"// all-or-nothing in examsite: choose all {len(keys)} keys and nothing else")
+    lines.append(f"::{external_id}::[markdown]{gift_escape(full_stem(version))} {{")
     for option in version.options:
         text = gift_escape(option["text"])
         if version.type == "single":
             lines.append(f"\t{'=' if option['id'] in keys else '~'}{text}")
         else:
-            right = 100 / len(keys)
-            wrong = -100 / (len(version.options) - len(keys))
-            weight = right if option["id"] in keys else wrong
-            lines.append(f"\t~%{weight:g}%{text}")
+            weight = 100 / len(keys) if option["id"] in keys else -100
+            lines.append(f"\t~%{weight:.5g}%{text}")
     lines.append(f"\t####{gift_escape(version.rationale)}")
     lines.append("}")
     return "\n".join(lines)
@@ -41,103 +67,228 @@ def gift_item(external_id: str, version) -> str:
 
 @exporter("gift")
 def export_gift(out: Path, category: str | None) -> list[Path]:
-    """One GIFT file per bank; Moodle imports each as a question category."""
-    by_bank: dict[str, list[str]] = defaultdict(list)
+    """One GIFT file per bank; Moodle imports each as a question category (pretest ones apart)."""
+    by_bank: dict[str, list] = defaultdict(list)
     for item, version in current_items(category):
-        by_bank[item.bank].append(gift_item(item.external_id, version))
+        by_bank[item.bank].append((item, version))
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for bank, items in sorted(by_bank.items()):
+        parts = []
+        for status in ("active", "pretest", "draft"):
+            chosen = [gift_item(i.external_id, v) for i, v in items if v.status == status]
+            if chosen:
+                parts.append(f"$CATEGORY: examsite/{bank}/{status}\n\n" + "\n\n".join(chosen))
         path = out / f"{bank}.gift.txt"
-        path.write_text(f"$CATEGORY: examsite/{bank}\n\n" + "\n\n".join(items) + "\n", encoding="utf-8")
+        path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
         written.append(path)
     return written
 
 
-def qti_item(external_id: str, version) -> ET.Element:
-    ET.register_namespace("", QTI_NS)
-    q = f"{{{QTI_NS}}}"
+@dataclass(frozen=True)
+class QtiDialect:
+    """QTI 3.0 renamed 2.1's camelCase names to kebab-case (elements with a qti- prefix)."""
+
+    version: str
+    ns: str
+    cp_ns: str
+    resource_type: str
+
+    def el(self, name: str) -> str:
+        if self.version == "2.1":
+            return f"{{{self.ns}}}{name}"
+        return f"{{{self.ns}}}qti-{_kebab(name)}"
+
+    def html(self, name: str) -> str:
+        return f"{{{self.ns}}}{name}"
+
+    def attr(self, name: str) -> str:
+        return name if self.version == "2.1" else _kebab(name)
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"-\1", name).lower()
+
+
+QTI21 = QtiDialect("2.1", QTI_NS, CP_NS, "imsqti_item_xmlv2p1")
+QTI30 = QtiDialect("3.0", QTI30_NS, CP30_NS, "imsqti_item_xmlv3p0")
+
+
+def title_from_stem(stem: str, limit: int = 80) -> str:
+    text = " ".join(re.sub(r"[*_`#>\\]", "", stem).split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _html_into(parent: ET.Element, markdown: str, dialect: QtiDialect) -> None:
+    """Rendered (sanitized) Markdown as XHTML children of `parent`, in the QTI namespace."""
+    fragment = fromstring(f"<div>{render_markdown(markdown)}</div>")
+    for element in fragment.iter():
+        element.tag = dialect.html(element.tag)
+    parent.text = fragment.text
+    parent.extend(list(fragment))
+
+
+def _inline_into(parent: ET.Element, markdown: str, dialect: QtiDialect) -> None:
+    _html_into(parent, markdown, dialect)
+    if len(parent) == 1 and parent[0].tag == dialect.html("p"):  # a prompt or choice holds inline content
+        paragraph = parent[0]
+        parent.remove(paragraph)
+        parent.text = paragraph.text
+        parent.extend(list(paragraph))
+
+
+def qti_item(external_id: str, version, dialect: QtiDialect = QTI21) -> ET.Element:
+    el, attr = dialect.el, dialect.attr
     root = ET.Element(
-        f"{q}assessmentItem",
-        {"identifier": external_id, "title": external_id, "adaptive": "false", "timeDependent": "false"},
+        el("assessmentItem"),
+        {
+            "identifier": external_id,
+            "title": title_from_stem(version.stem),
+            "adaptive": "false",
+            attr("timeDependent"): "false",
+        },
     )
     declaration = ET.SubElement(
         root,
-        f"{q}responseDeclaration",
+        el("responseDeclaration"),
         {
             "identifier": "RESPONSE",
             "cardinality": "single" if version.type == "single" else "multiple",
-            "baseType": "identifier",
+            attr("baseType"): "identifier",
         },
     )
-    correct = ET.SubElement(declaration, f"{q}correctResponse")
+    correct = ET.SubElement(declaration, el("correctResponse"))
     for key in version.keys:
-        ET.SubElement(correct, f"{q}value").text = key.upper()
+        ET.SubElement(correct, el("value")).text = key.upper()
     outcome = ET.SubElement(
-        root, f"{q}outcomeDeclaration", {"identifier": "SCORE", "cardinality": "single", "baseType": "float"}
+        root,
+        el("outcomeDeclaration"),
+        {"identifier": "SCORE", "cardinality": "single", attr("baseType"): "float"},
     )
-    ET.SubElement(ET.SubElement(outcome, f"{q}defaultValue"), f"{q}value").text = "0"
-    body = ET.SubElement(root, f"{q}itemBody")
-    if version.scenario_text:
-        case = ET.SubElement(body, f"{q}div", {"class": "case"})
-        ET.SubElement(case, f"{q}p").text = version.scenario_title
-        for para in version.scenario_text.split("\n\n"):
-            ET.SubElement(case, f"{q}p").text = " ".join(para.split())
-    interaction = ET.SubElement(
-        body,
-        f"{q}choiceInteraction",
-        {
-            "responseIdentifier": "RESPONSE",
-            "shuffle": "true",
-            "maxChoices": "1" if version.type == "single" else str(len(version.keys)),
-        },
-    )
-    ET.SubElement(interaction, f"{q}prompt").text = " ".join(version.stem.split())
-    for option in version.options:
-        ET.SubElement(interaction, f"{q}simpleChoice", {"identifier": option["id"].upper()}).text = option[
-            "text"
-        ]
+    ET.SubElement(ET.SubElement(outcome, el("defaultValue")), el("value")).text = "0"
+    # The modal feedback shows when FEEDBACK holds its identifier: declared here, set below.
     ET.SubElement(
         root,
-        f"{q}responseProcessing",
-        {"template": "http://www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct"},
+        el("outcomeDeclaration"),
+        {"identifier": "FEEDBACK", "cardinality": "single", attr("baseType"): "identifier"},
     )
+    body = ET.SubElement(root, el("itemBody"))
+    stem = full_stem(version)
+    rendered = str(render_markdown(stem))
+    single_paragraph = rendered.count("<p>") == 1 and rendered.strip().startswith("<p>")
+    if not single_paragraph:
+        _html_into(ET.SubElement(body, dialect.html("div")), stem, dialect)
+    interaction = ET.SubElement(
+        body,
+        el("choiceInteraction"),
+        {
+            attr("responseIdentifier"): "RESPONSE",
+            "shuffle": "true",
+            attr("maxChoices"): "1" if version.type == "single" else str(len(version.keys)),
+        },
+    )
+    if single_paragraph:
+        _inline_into(ET.SubElement(interaction, el("prompt")), stem, dialect)
+    for option in version.options:
+        choice = ET.SubElement(interaction, el("simpleChoice"), {"identifier": option["id"].upper()})
+        _inline_into(choice, option["text"], dialect)
+    processing = ET.SubElement(root, el("responseProcessing"))
+    condition = ET.SubElement(processing, el("responseCondition"))
+    when = ET.SubElement(condition, el("responseIf"))
+    match = ET.SubElement(when, el("match"))
+    ET.SubElement(match, el("variable"), {"identifier": "RESPONSE"})
+    ET.SubElement(match, el("correct"), {"identifier": "RESPONSE"})
+    _set_outcome(when, "SCORE", "float", "1", dialect)
+    _set_outcome(ET.SubElement(condition, el("responseElse")), "SCORE", "float", "0", dialect)
+    _set_outcome(processing, "FEEDBACK", "identifier", "RATIONALE", dialect)
     feedback = ET.SubElement(
         root,
-        f"{q}modalFeedback",
-        {"outcomeIdentifier": "FEEDBACK", "identifier": "RATIONALE", "showHide": "show"},
+        el("modalFeedback"),
+        {attr("outcomeIdentifier"): "FEEDBACK", "identifier": "RATIONALE", attr("showHide"): "show"},
     )
-    feedback.text = " ".join(version.rationale.split())
+    _html_into(feedback, version.rationale, dialect)
     return root
+
+
+def _set_outcome(
+    parent: ET.Element, identifier: str, base_type: str, value: str, dialect: QtiDialect
+) -> None:
+    setter = ET.SubElement(parent, dialect.el("setOutcomeValue"), {"identifier": identifier})
+    ET.SubElement(setter, dialect.el("baseValue"), {dialect.attr("baseType"): base_type}).text = value
+
+
+def _metadata(resource: ET.Element, item, version, dialect: QtiDialect) -> None:
+    """LOM keywords an LMS keeps and examsite's importer reads back: domain, level, status, scored."""
+    lom = ET.SubElement(ET.SubElement(resource, f"{{{dialect.cp_ns}}}metadata"), f"{{{LOM_NS}}}lom")
+    general = ET.SubElement(lom, f"{{{LOM_NS}}}general")
+    identifier = ET.SubElement(general, f"{{{LOM_NS}}}identifier")
+    ET.SubElement(identifier, f"{{{LOM_NS}}}catalog").text = "examsite"
+    ET.SubElement(identifier, f"{{{LOM_NS}}}entry").text = item.external_id
+    title = ET.SubElement(general, f"{{{LOM_NS}}}title")
+    ET.SubElement(title, f"{{{LOM_NS}}}string").text = title_from_stem(version.stem)
+    words = [f"domain:{version.domain.code}", f"level:{version.level}", f"status:{version.status}"]
+    words.append("scored:false" if version.status == "pretest" else "scored:true")
+    for word in words:
+        ET.SubElement(ET.SubElement(general, f"{{{LOM_NS}}}keyword"), f"{{{LOM_NS}}}string").text = word
+
+
+def _xml_bytes(element: ET.Element) -> bytes:
+    out = io.BytesIO()
+    ET.ElementTree(element).write(out, encoding="utf-8", xml_declaration=True)
+    return out.getvalue()
+
+
+def qti_package(bank: str, items: list, dialect: QtiDialect) -> bytes:
+    """A zipped IMS content package: imsmanifest.xml at the top, one item file per resource."""
+    ET.register_namespace("", dialect.cp_ns)
+    ET.register_namespace("imsmd", LOM_NS)
+    c = f"{{{dialect.cp_ns}}}"
+    manifest = ET.Element(
+        f"{c}manifest", {"identifier": f"examsite-{bank}-qti{dialect.version.replace('.', '')}"}
+    )
+    metadata = ET.SubElement(manifest, f"{c}metadata")
+    ET.SubElement(metadata, f"{c}schema").text = "QTI Package" if dialect is QTI30 else "QTIv2.1 Package"
+    ET.SubElement(metadata, f"{c}schemaversion").text = "3.0.0" if dialect is QTI30 else "1.0.0"
+    ET.SubElement(manifest, f"{c}organizations")
+    resources = ET.SubElement(manifest, f"{c}resources")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item, version in items:
+            href = f"items/{item.external_id}.xml"
+            ET.register_namespace("", dialect.ns)
+            archive.writestr(href, _xml_bytes(qti_item(item.external_id, version, dialect)))
+            resource = ET.SubElement(
+                resources,
+                f"{c}resource",
+                {"identifier": f"RES-{item.external_id}", "type": dialect.resource_type, "href": href},
+            )
+            _metadata(resource, item, version, dialect)
+            ET.SubElement(resource, f"{c}file", {"href": href})
+        ET.register_namespace("", dialect.cp_ns)
+        archive.writestr("imsmanifest.xml", _xml_bytes(manifest))
+    return buffer.getvalue()
+
+
+def _export_qti(out: Path, category: str | None, dialect: QtiDialect) -> list[Path]:
+    by_bank: dict[str, list] = defaultdict(list)
+    for item, version in current_items(category):
+        by_bank[item.bank].append((item, version))
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for bank, items in sorted(by_bank.items()):
+        path = out / f"{bank}.qti{dialect.version.replace('.', '')}.zip"
+        path.write_bytes(qti_package(bank, items, dialect))
+        written.append(path)
+    return written
 
 
 @exporter("qti21")
 def export_qti21(out: Path, category: str | None) -> list[Path]:
-    """An IMS content package per bank: imsmanifest.xml and one QTI 2.1 assessmentItem per item."""
-    by_bank: dict[str, list] = defaultdict(list)
-    for item, version in current_items(category):
-        by_bank[item.bank].append((item.external_id, version))
-    written = []
-    for bank, items in sorted(by_bank.items()):
-        folder = out / bank
-        (folder / "items").mkdir(parents=True, exist_ok=True)
-        ET.register_namespace("", CP_NS)
-        c = f"{{{CP_NS}}}"
-        manifest = ET.Element(f"{c}manifest", {"identifier": f"examsite-{bank}"})
-        ET.SubElement(manifest, f"{c}organizations")
-        resources = ET.SubElement(manifest, f"{c}resources")
-        for external_id, version in items:
-            href = f"items/{external_id}.xml"
-            tree = ET.ElementTree(qti_item(external_id, version))
-            tree.write(folder / href, encoding="utf-8", xml_declaration=True)
-            written.append(folder / href)
-            resource = ET.SubElement(
-                resources,
-                f"{c}resource",
-                {"identifier": f"RES-{external_id}", "type": "imsqti_item_xmlv2p1", "href": href},
-            )
-            ET.SubElement(resource, f"{c}file", {"href": href})
-        ET.register_namespace("", CP_NS)
-        ET.ElementTree(manifest).write(folder / "imsmanifest.xml", encoding="utf-8", xml_declaration=True)
-        written.append(folder / "imsmanifest.xml")
-    return written
+    """A zipped QTI 2.1 content package per bank (what Canvas, Moodle and TAO upload)."""
+    return _export_qti(out, category, QTI21)
+
+
+@exporter("qti30")
+def export_qti30(out: Path, category: str | None) -> list[Path]:
+    """A zipped QTI 3.0 content package per bank."""
+    return _export_qti(out, category, QTI30)

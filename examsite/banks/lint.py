@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
+from examsite.banks.cueing import Comparable, find_cues
 from examsite.banks.loader import (
     BANK_PREFIX,
     CATEGORY_ROLES,
@@ -58,6 +59,7 @@ def lint_tree(tree: BankTree) -> list[Problem]:
                 seen_stems[key] = item
     _check_scenarios(tree)
     _check_writing_patterns(tree)
+    _check_cueing(tree)
     _check_blueprints(tree)
     return sorted(tree.problems, key=lambda p: (p.file, p.line, p.message))
 
@@ -183,6 +185,24 @@ def _check_writing_patterns(tree: BankTree) -> None:
                 tree.warn(
                     file, 1, f"key position {letter} is used by {share:.0%} of single items (aim for 15-35%)"
                 )
+
+
+def _check_cueing(tree: BankTree) -> None:
+    """Warn on items of one role's pool that cue each other (see examsite/banks/cueing.py)."""
+    serving = {i.external_id: i for i in tree.items if i.status in ("active", "pretest")}
+    comparable = [
+        Comparable(
+            id=i.external_id,
+            pools=frozenset(i.roles),
+            stem=i.stem,
+            keys=tuple(text for oid, text in i.options if oid in i.keys),
+            scenario=i.scenario_id,
+        )
+        for i in serving.values()
+    ]
+    for cue in find_cues(comparable):
+        item = serving[cue.first]
+        tree.warn(item.file, item.line_of("stem"), f"{cue.first}: {cue.message()}")
 
 
 def _key_uniquely_longest(item: ItemSpec) -> bool:

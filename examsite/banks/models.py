@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -22,7 +23,10 @@ from examsite.catalog.models import Role
 from examsite.extensions import db
 from examsite.timeutil import UTCDateTime, utcnow
 
-ITEM_STATUSES = ("draft", "pretest", "active", "retired")
+if TYPE_CHECKING:
+    from examsite.accounts.models import User
+
+ITEM_STATUSES = ("draft", "in_review", "pretest", "active", "retired")
 LEVELS = ("recall", "application", "analysis")
 
 
@@ -51,11 +55,16 @@ class Item(db.Model):
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("item_versions.id", use_alter=True, name="fk_items_current_version")
     )
+    #: the newest version (a draft in the workspace, or the serving one); what authors edit
+    latest_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item_versions.id", use_alter=True, name="fk_items_latest_version"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: set when the item left the files or was marked retired; items are never deleted
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     current_version: Mapped[ItemVersion | None] = relationship(foreign_keys=[current_version_id])
+    latest_version: Mapped[ItemVersion | None] = relationship(foreign_keys=[latest_version_id])
 
     def __repr__(self) -> str:
         return f"<Item {self.external_id}>"
@@ -69,7 +78,7 @@ class ItemVersion(db.Model):
         UniqueConstraint("item_id", "version", name="uq_item_versions_item_version"),
         CheckConstraint("type IN ('single', 'multiple')", name="type"),
         CheckConstraint("level IN ('recall', 'application', 'analysis')", name="level"),
-        CheckConstraint("status IN ('draft', 'pretest', 'active', 'retired')", name="status"),
+        CheckConstraint("status IN ('draft', 'in_review', 'pretest', 'active', 'retired')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,11 +103,16 @@ class ItemVersion(db.Model):
     scenario_title: Mapped[str | None] = mapped_column(String(300))
     scenario_text: Mapped[str | None] = mapped_column(Text)
     source_file: Mapped[str] = mapped_column(String(300), default="")
+    #: free labels authors search by (kept with the version, so the history shows their changes)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: who saved this version in the workspace (None for versions imported from files)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     item: Mapped[Item] = relationship(foreign_keys=[item_id])
     domain: Mapped[Domain] = relationship()
     roles: Mapped[list[Role]] = relationship(secondary="item_version_roles")
+    created_by: Mapped[User | None] = relationship("User")
 
     def __repr__(self) -> str:
         return f"<ItemVersion {self.item_id} v{self.version}>"

@@ -1,10 +1,11 @@
-"""`flask certificates revoke CODE --reason TEXT`."""
+"""`flask certificates revoke CODE --reason TEXT` and `flask certificates rotate-key`."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
+from examsite.certificates import keys, signing
 from examsite.certificates.services import CertificateError, find_certificate, revoke
 from examsite.database import require_database
 from examsite.extensions import db
@@ -31,3 +32,15 @@ def revoke_command(code: str, reason: str) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"revoked {certificate.code}: {reason}")
+
+
+@certificates_cli.command("rotate-key")
+@with_appcontext
+def rotate_key_command() -> None:
+    """Retire the credential signing key and make a new one (CREDENTIAL_ALGORITHM).
+
+    Credentials signed before keep verifying: the retired key stays in the published key set and
+    at its kid URL. Restart the app servers so every worker signs with the new key.
+    """
+    key = signing.rotate()
+    click.echo(f"new {keys.algorithm_of(key)} signing key {keys.thumbprint(key)}; restart the app servers")

@@ -17,134 +17,50 @@ Spec followed: 1EdTech Open Badges Specification v3.0 (Final, document version 1
   published on /verify/<code>.
 * the proof (`sign_vc_jwt`) is the "JSON Web Token Proof Format" of OB 3.0 section 8.2: the JWT
   payload is the credential itself plus the registered claims `iss`, `jti`, `sub`, `nbf` and `exp`;
-  the JOSE header is only `alg`, `kid` and `typ`. We sign with EdDSA over Ed25519. OB 3.0 requires
-  verifiers to support RS256 as a minimum and permits others; EdDSA keys are small, signatures
-  deterministic, and PyJWT and the OB verifiers we know of accept "EdDSA" (RFC 9864's newer
-  "Ed25519" name is not yet widely understood).
-
-The signing key is one Ed25519 key in a PEM file under the instance folder, created on first use.
-Its public half is published as a JWKS; `kid` is the key's RFC 7638 thumbprint, so rotating the key
-changes the kid and verifiers can tell which key signed what.
+  the JOSE header is only `alg`, `kid` and `typ`. `alg` is ES256 by default (RS256 or EdDSA by
+  setting; see examsite/certificates/keys.py): OB 3.0 makes RS256 the minimum verifiers support, and
+  1EdTech's validator accepts RS256 and ES256. `kid` is an absolute URL that returns the signing
+  key's JWK, as OB 3.0 defines it, and `sub` equals `credentialSubject.id`.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import tempfile
-from dataclasses import dataclass
+import hashlib
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwa import EdDSAAlgorithm
-from joserfc.jwk import KeySet, OKPKey
+from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-logger = logging.getLogger(__name__)
+from examsite.certificates.keys import ALGORITHMS, PrivateKey, algorithm_of, jose_key
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_V3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 REVOCATION_LIST_TYPE = "1EdTechRevocationList"
-ALGORITHM = "EdDSA"
 
 
 class _QuietEdDSA(EdDSAAlgorithm):
-    # joserfc warns on every use of "EdDSA" since RFC 9864; we choose it on purpose (see the
-    # module docstring), and a warning per request would bury real ones.
+    # joserfc warns on every use of "EdDSA" since RFC 9864; it is an operator's explicit choice
+    # here, and a warning per request would bury real ones.
     security_warning = None
 
 
-class _EdDSAOnlyRegistry(JWSRegistry):
-    # Only EdDSA is known, so a token claiming "none" or an HMAC algorithm is refused outright.
-    algorithms: ClassVar[dict[str, EdDSAAlgorithm]] = {ALGORITHM: _QuietEdDSA()}
-
-
-_REGISTRY = _EdDSAOnlyRegistry(algorithms=[ALGORITHM])
-
-
-# --- the signing key -------------------------------------------------------------------------
-
-
-def _read_key(path: Path) -> Ed25519PrivateKey:
-    if os.stat(path).st_mode & 0o077:
-        # Not fatal (the operator may have reasons), but whoever can read it can issue certificates.
-        logger.warning("credential signing key %s is readable by other users; chmod 600 it", path)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise TypeError(f"{path} does not hold an Ed25519 private key")
-    return key
-
-
-def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
-    """The issuer's Ed25519 key from a PKCS8 PEM file, created (mode 0600) if the file is absent.
-
-    The file appears atomically and is never overwritten: the key is written to a temporary file
-    beside it and hard-linked into place, so when several app workers start together exactly one
-    key wins and every worker signs with it (a replaced key would leave earlier signatures
-    unverifiable). Where hard links are not supported, os.replace is the fallback.
-    """
-    path = Path(path)
-    if path.exists():
-        return _read_key(path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp already creates the file 0600; chmod guards against an unusual umask or platform.
-        os.chmod(tmp_name, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp_name, path)
-        except FileExistsError:
-            return _read_key(path)  # another worker got there first: use its key
-        except OSError:
-            os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    logger.info("created a new credential signing key at %s (kid %s)", path, key_id(key))
-    return key
-
-
-def _okp(key: Ed25519PrivateKey | Ed25519PublicKey) -> OKPKey:
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return OKPKey.import_key(public)
-
-
-def key_id(private_key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
-    """The RFC 7638 JWK thumbprint (SHA-256, base64url) of the public key: a kid that names the key
-    by its content, so it needs no storage and changes whenever the key does."""
-    return _okp(private_key).thumbprint()
-
-
-def public_jwks(private_key: Ed25519PrivateKey | Ed25519PublicKey) -> dict[str, Any]:
-    """The JWKS to publish for verifiers: the public key only (no "d"), with its kid and use."""
-    jwk = _okp(private_key).as_dict(private=False)
-    return {
-        "keys": [
-            {
-                "kty": jwk["kty"],
-                "crv": jwk["crv"],
-                "x": jwk["x"],
-                "kid": key_id(private_key),
-                "alg": ALGORITHM,
-                "use": "sig",
-            }
-        ]
+class _CredentialRegistry(JWSRegistry):
+    # Only the three signing algorithms are known, so a token claiming "none" or an HMAC
+    # algorithm (signed with the public key as a shared secret) is refused outright.
+    algorithms: ClassVar[dict[str, Any]] = {
+        "ES256": JWSRegistry.algorithms["ES256"],
+        "RS256": JWSRegistry.algorithms["RS256"],
+        "EdDSA": _QuietEdDSA(),
     }
+
+
+_REGISTRY = _CredentialRegistry(algorithms=list(ALGORITHMS))
 
 
 # --- the credential --------------------------------------------------------------------------
@@ -170,6 +86,31 @@ class BadgeData:
     issuer_name: str
     issuer_url: str
     achievement_id: str
+    #: the holder's stable identifier, `credentialSubject.id` and the JWT's `sub`
+    subject_id: str
+    #: the holder's e-mail address, published only as a salted SHA-256 hash
+    holder_email: str | None = None
+    issuer_email: str | None = None
+    #: absolute URLs of the role's badge image and the issuer's logo
+    achievement_image: str | None = None
+    issuer_image: str | None = None
+    #: a salt for the e-mail hash; fixed per certificate so the credential stays deterministic
+    email_salt: str = field(default="", repr=False)
+
+
+def subject_urn(code: str, namespace: str) -> str:
+    """A stable URN for the holder of one certificate: a name-based UUID (RFC 9562 v5) of the
+    issuer's namespace and the certificate code, so it needs no storage and never changes."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{namespace}#holder-of-{code}").urn
+
+
+def identity_hash(value: str, salt: str) -> str:
+    """OB 3.0 IdentityHash: "sha256$" and the hex digest of the normalized value and the salt."""
+    return "sha256$" + hashlib.sha256((value.strip().lower() + salt).encode()).hexdigest()
+
+
+def _image(url: str | None, caption: str) -> dict[str, str] | None:
+    return {"id": url, "type": "Image", "caption": caption} if url else None
 
 
 def _timestamp(value: datetime) -> str:
@@ -208,7 +149,32 @@ def build_open_badge_credential(data: BadgeData) -> dict[str, Any]:
         "tag": [data.category_name],
         "creator": {"id": data.issuer_id, "type": ["Profile"]},
     }
-    return {
+    if image := _image(data.achievement_image, f"{data.role_name} badge"):
+        achievement["image"] = image
+    identifiers = [
+        {
+            "type": "IdentityObject",
+            "identityType": "name",
+            "hashed": False,
+            "identityHash": data.holder,
+        }
+    ]
+    if data.holder_email:
+        identifiers.append(
+            {
+                "type": "IdentityObject",
+                "identityType": "emailAddress",
+                "hashed": True,
+                "identityHash": identity_hash(data.holder_email, data.email_salt),
+                "salt": data.email_salt,
+            }
+        )
+    issuer = {"id": data.issuer_id, "type": ["Profile"], "name": data.issuer_name, "url": data.issuer_url}
+    if data.issuer_email:
+        issuer["email"] = data.issuer_email
+    if image := _image(data.issuer_image, data.issuer_name):
+        issuer["image"] = image
+    credential = {
         "@context": [VC_V2_CONTEXT, OB_V3_CONTEXT],
         "id": data.credential_url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -217,34 +183,42 @@ def build_open_badge_credential(data: BadgeData) -> dict[str, Any]:
             f"{data.holder} passed the {data.role_name} competency exam. Certificate "
             f"{data.code}; check its current status at {data.verify_url}"
         ),
-        "issuer": {
-            "id": data.issuer_id,
-            "type": ["Profile"],
-            "name": data.issuer_name,
-            "url": data.issuer_url,
-        },
+        "issuer": issuer,
         "validFrom": _timestamp(data.issued_at),
         "validUntil": _timestamp(data.expires_at),
         # Kept apart from validFrom so a reissue (after a name correction) keeps the award date.
         "awardedDate": _timestamp(data.issued_at),
         "credentialSubject": {
+            "id": data.subject_id,
             "type": ["AchievementSubject"],
-            # OB 3.0's way to name a recipient who has no id; not hashed, because the verification
-            # page shows the name publicly anyway.
-            "identifier": [
-                {
-                    "type": "IdentityObject",
-                    "identityType": "name",
-                    "hashed": False,
-                    "identityHash": data.holder,
-                }
-            ],
+            # The name is not hashed, because the verification page shows it publicly anyway; the
+            # e-mail address is, so a verifier who knows it can match it and no one else learns it.
+            "identifier": identifiers,
             # Not an OB 3.0 AchievementSubject property, but schema:name in the context, and what
             # wallets and displayers show.
             "name": data.holder,
             "achievement": achievement,
         },
         "credentialStatus": {"id": data.status_url, "type": REVOCATION_LIST_TYPE},
+    }
+    if image := _image(data.achievement_image, f"{data.role_name} badge"):
+        credential["image"] = image
+    return credential
+
+
+def revocation_list(status_url: str, issuer_id: str, revoked: list[dict[str, str]]) -> dict[str, Any]:
+    """The 1EdTech Revocation List document a credential's `credentialStatus.id` returns.
+
+    `revoked` holds {"id": credential id, "reason": text} for each revoked credential the list
+    covers; a verifier looks for the credential's own `id` in `revokedCredential`.
+    """
+    return {
+        "id": status_url,
+        "issuer": issuer_id,
+        "revokedCredential": [
+            {"id": entry["id"], "revoked": True, "revocationReason": entry.get("reason") or "revoked"}
+            for entry in revoked
+        ],
     }
 
 
@@ -257,28 +231,25 @@ def _issuer_id(credential: dict[str, Any]) -> str:
 
 
 def _subject(credential: dict[str, Any]) -> str:
-    """The `sub` claim: the subject's id, or (ours have none) the credential's own id.
-
-    OB 3.0 requires `sub` and matches it against credentialSubject.id; with no subject id the
-    credential URL, which names this one award to this one person, is the closest URI we have.
-    """
-    subject = credential.get("credentialSubject") or {}
+    """The `sub` claim, which OB 3.0 requires to equal credentialSubject.id."""
+    subject = credential["credentialSubject"]
     if isinstance(subject, list):
-        subject = subject[0] if subject else {}
-    return subject.get("id") or credential["id"]
+        subject = subject[0]
+    return subject["id"]
 
 
 def sign_vc_jwt(
     credential: dict[str, Any],
-    private_key: Ed25519PrivateKey,
+    private_key: PrivateKey,
+    kid: str,
     *,
     now: datetime | None = None,
 ) -> str:
-    """The credential as a compact JWS (VC-JWT) signed with the issuer's key.
+    """The credential as a compact JWS (VC-JWT) signed with the issuer's key, named by `kid`
+    (the absolute URL of that key's JWK).
 
-    `iat` is `now` when given (the moment of signing) and otherwise validFrom, so by default the
-    same credential and key always give the same token (Ed25519 is deterministic): responses can
-    be cached and compared byte for byte.
+    `iat` is `now` when given (the moment of signing) and otherwise validFrom, so the claims of the
+    same credential never change (ECDSA signatures themselves are randomized).
     """
     valid_from = _parse_timestamp(credential["validFrom"])
     claims = dict(credential)
@@ -289,10 +260,9 @@ def sign_vc_jwt(
     claims["iat"] = int((now or valid_from).timestamp())
     if credential.get("validUntil"):
         claims["exp"] = int(_parse_timestamp(credential["validUntil"]).timestamp())
-    header = {"alg": ALGORITHM, "typ": "JWT", "kid": key_id(private_key)}
-    return jwt.encode(
-        header, claims, OKPKey.import_key(private_key), algorithms=[ALGORITHM], registry=_REGISTRY
-    )
+    algorithm = algorithm_of(private_key)
+    header = {"alg": algorithm, "typ": "JWT", "kid": kid}
+    return jwt.encode(header, claims, jose_key(private_key), algorithms=[algorithm], registry=_REGISTRY)
 
 
 def verify_vc_jwt(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
@@ -305,7 +275,7 @@ def verify_vc_jwt(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
     """
     try:
         keys = KeySet.import_key_set(jwks)
-        decoded = jwt.decode(token, keys, algorithms=[ALGORITHM], registry=_REGISTRY)
+        decoded = jwt.decode(token, keys, algorithms=list(ALGORITHMS), registry=_REGISTRY)
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"credential signature is not valid: {exc}") from exc
     claims = dict(decoded.claims)

@@ -509,17 +509,34 @@ def close_expired(now: datetime | None = None) -> int:
     return closed
 
 
+INTEGRITY_MIN_INTERVAL = timedelta(seconds=3)
 INTEGRITY_KINDS = ("tab_hidden", "window_blur", "copy", "paste", "second_device", "resumed")
 
 
 def record_integrity_event(
     attempt: Attempt, kind: str, details: dict | None, ip: str | None, now: datetime | None = None
 ) -> IntegrityEvent:
+    """Record what the exam page saw (a tab hidden, the window left, a copy) for review.
+
+    Refused for closed attempts (409), and at most one event of a kind per attempt every
+    INTEGRITY_MIN_INTERVAL (429), so a script cannot flood the reviewers' list.
+    """
     if kind not in INTEGRITY_KINDS:
         raise DeliveryError(422, "unknown_event", f"Unknown event kind {kind!r}.")
+    now = now or utcnow()
+    close_if_expired(attempt, now)
+    if not attempt.is_open:
+        raise DeliveryError(409, "attempt_closed", "This attempt is closed.", attempt_status=attempt.status)
+    last = db.session.scalar(
+        select(func.max(IntegrityEvent.occurred_at)).where(
+            IntegrityEvent.attempt_id == attempt.id, IntegrityEvent.kind == kind
+        )
+    )
+    if last is not None and now - last < INTEGRITY_MIN_INTERVAL:
+        raise DeliveryError(429, "rate_limited", "An event of this kind was just recorded.")
     begin_write()
     event = IntegrityEvent(
-        attempt_id=attempt.id, kind=kind, occurred_at=now or utcnow(), ip_address=ip, details=details or {}
+        attempt_id=attempt.id, kind=kind, occurred_at=now, ip_address=ip, details=details or {}
     )
     db.session.add(event)
     db.session.commit()

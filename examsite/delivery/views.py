@@ -12,6 +12,7 @@ from examsite.delivery import services
 from examsite.delivery.content import attempt_rows
 from examsite.delivery.forms import AnswerForm, StartForm, SubmitAttemptForm
 from examsite.delivery.presenters import attempt_view, item_view, navigator_html, result_view
+from examsite.extensions import db
 from examsite.security import trainee_required
 
 bp = Blueprint("delivery", __name__, template_folder="templates")
@@ -64,7 +65,7 @@ def take(attempt_id: int):
 def item(attempt_id: int, position: int):
     attempt = _attempt_or_404(attempt_id)
     if not attempt.is_open:
-        flash("Your time is up: the exam was scored with the answers you saved.", "info")
+        flash(closed_reason(attempt), "info")
         return redirect(url_for("delivery.result", attempt_id=attempt.id))
     rows = attempt_rows(attempt)
     if not 1 <= position <= len(rows):
@@ -83,7 +84,9 @@ def item(attempt_id: int, position: int):
                 request.form.get("flagged") == "1",
             )
         except services.DeliveryError as exc:
-            if exc.status == 409:
+            if exc.status == 409 and exc.code == "attempt_closed":
+                db.session.refresh(attempt)
+                flash(closed_reason(attempt), "info")
                 return redirect(url_for("delivery.result", attempt_id=attempt.id))
             flash(exc.message, "error")
             return redirect(url_for("delivery.item", attempt_id=attempt.id, position=position))
@@ -112,6 +115,16 @@ def item(attempt_id: int, position: int):
             submit_form=SubmitAttemptForm(),
         )
     )
+
+
+def closed_reason(attempt) -> str:
+    """Why an attempt the trainee is still looking at no longer takes answers, truthfully."""
+    if attempt.status == "submitted":
+        return (
+            "This exam was already submitted, from another window or device, so nothing more was "
+            "saved. Here is its result."
+        )
+    return "Your time is up: the exam was scored with the answers you saved."
 
 
 def _with_device_cookie(attempt):

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from examsite.accounts.models import User, normalize_email
+from examsite.accounts.models import User, hash_password, normalize_email
 from examsite.accounts.services import create_user
 from examsite.audit.services import record
 from examsite.extensions import db
@@ -231,7 +231,7 @@ def clear_accommodation(user: User, actor) -> bool:
 def issue_one_time_password(user: User, actor) -> str:
     """A fresh password for someone who cannot log in; shown once, changed at first login."""
     password = one_time_password()
-    user.set_password(password)
+    user.password_hash = hash_password(password)
     user.must_change_password = True
     record("user.one_time_password", user, actor=actor)
     return password
@@ -405,12 +405,24 @@ def _row_problem(
 
 def _apply_rows(institution: Institution, report: RosterReport, actor) -> None:
     cohorts = {c.name.lower(): c for c in institution.cohorts}
+    # Every password is hashed before the first write: hashing 500 rows inside the write would
+    # hold the writer queue (and every trainee's save behind it) for the whole import.
+    hashes = {}
+    for row in report.accepted:
+        if row.outcome == "create":
+            row.one_time_password = one_time_password()
+            hashes[row.line] = hash_password(row.one_time_password)
     for row in report.accepted:
         cohort = cohorts[row.cohort.lower()]
         if row.outcome == "create":
-            row.one_time_password = one_time_password()
             user = create_user(
-                row.email, row.name, row.one_time_password, role="trainee", actor=actor, check_password=False
+                row.email,
+                row.name,
+                None,
+                role="trainee",
+                actor=actor,
+                check_password=False,
+                password_hash=hashes[row.line],
             )
             user.must_change_password = True
         else:

@@ -17,6 +17,7 @@
   var offset = Date.parse(bar.dataset.serverTime) - Date.now();
   var warned = {};
   var submitted = false;
+  var leaving = false;   // set when this page navigates away: not a tab switch
 
   function serverNow() { return Date.now() + offset; }
 
@@ -29,7 +30,7 @@
         var latency = (Date.now() - started) / 2;
         offset = Date.parse(data.server_time) + latency - Date.now();
         deadline = Date.parse(data.deadline);
-        if (data.status !== "in_progress") timeUp();
+        if (data.status !== "in_progress") closed(data.status);
       })
       .catch(function () { /* keep the last offset; the server enforces the deadline anyway */ });
   }
@@ -67,6 +68,27 @@
     flush().then(submitNow, submitNow);
   }
 
+  // The attempt was closed on the server (submitted from another window or device, or past its
+  // time): every waiting action ends, and the item page, reloaded, sends the trainee to the result
+  // with the true reason.
+  function closed(status) {
+    if (submitted) return;
+    submitted = true;
+    pending = null;
+    var text = status === "submitted"
+      ? "This exam was submitted from another window or device."
+      : "Time is up. Your saved answers have been scored.";
+    setState("error", text);
+    announce(text);
+    waiters.splice(0).forEach(function (w) { w.reject(new Error("closed")); });
+    leave(window.location.href);
+  }
+
+  function leave(url) {
+    leaving = true;
+    window.location.assign(url);
+  }
+
   function submitNow() {
     var f = document.createElement("form");
     f.method = "post";
@@ -75,6 +97,7 @@
     input.type = "hidden"; input.name = "csrf_token"; input.value = csrf;
     f.appendChild(input);
     document.body.appendChild(f);
+    leaving = true;
     f.submit();
   }
 
@@ -121,26 +144,34 @@
         retryDelay = 1000;
         setState("saved", "All answers saved");
         send();
-        return;
+        return null;
       }
-      if (r.status === 409) { // closed on the server: show the result
-        setState("error", "The exam is closed.");
-        timeUp();
-        return;
-      }
-      if (r.status >= 400 && r.status < 500 && r.status !== 429) {
-        setState("error", "This answer was refused; please choose again.");
-        inFlight = null;
-        return;
-      }
-      throw new Error("HTTP " + r.status);
+      if (r.status === 429 || r.status >= 500) throw new Error("HTTP " + r.status);
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (r.status === 409 && body.error === "try_again") throw new Error("try again");
+        if (r.status === 409) { closed(body.attempt_status); return; }
+        refused(r.status, body);
+      });
     }).catch(function () {
+      if (submitted) return;
       if (!pending) pending = job; // a newer answer replaces the failed one
       setState("error", "Not saved: connection lost, retrying…");
       var delay = retryDelay;
       retryDelay = Math.min(retryDelay * 2, 15000);
       window.setTimeout(send, delay);
     });
+  }
+
+  // A save the server will never take (logged out, not allowed, an invalid answer): stop retrying,
+  // say so, and let every waiting action go; navigation then stays on this page.
+  function refused(status, body) {
+    inFlight = null;
+    var text = status === 401 ? "You are logged out. Log in again to go on; this answer was not saved."
+      : status === 403 ? "This answer was refused: " + (body.message || "not allowed") + "."
+      : "This answer was refused: " + (body.message || "please choose again") + " It was not saved.";
+    setState("error", text);
+    announce(text);
+    waiters.splice(0).forEach(function (w) { w.reject(new Error("refused")); });
   }
 
   function flush() {
@@ -172,14 +203,23 @@
         : go === "review" || (go === "next" && pos >= count) ? base + "/review"
         : base + "/items/" + (pos + 1);
       if (pending || inFlight) setState("saving", "Saving before moving on…");
-      flush().then(function () { window.location.assign(target); });
+      flush().then(function () { leave(target); }, function () { /* closed or refused: said so */ });
     });
     document.querySelectorAll(".navigator a").forEach(function (link) {
       link.addEventListener("click", function (event) {
         if (!pending && !inFlight) return;
         event.preventDefault();
-        flush().then(function () { window.location.assign(link.href); });
+        flush().then(function () { leave(link.href); }, function () { /* closed or refused: said so */ });
       });
+    });
+    // Enter on an option saves it and goes on, like "Save and next" (the browser would otherwise
+    // press the form's first button, "Previous").
+    form.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.target.name !== "choice") return;
+      event.preventDefault();
+      var next = form.querySelector('button[name="go"][value="next"]:not(.default-action)') ||
+        form.querySelector('button[name="go"][value="review"]');
+      if (typeof form.requestSubmit === "function") form.requestSubmit(next); else next.click();
     });
     window.addEventListener("beforeunload", function (event) {
       if (pending || inFlight) { event.preventDefault(); event.returnValue = ""; }
@@ -188,13 +228,23 @@
   }
 
   // ---- integrity events: recorded for review, never blocking ----
+  // Only real departures count: this page's own navigation (Save and next, the navigator, the
+  // review page) hides the page too, and "pagehide" comes first when the page is being left. At most one event of a
+  // kind every few seconds; the server also throttles and refuses events for closed attempts.
+  var lastReport = {};
   function report(kind) {
+    if (leaving || submitted) return;
+    var now = Date.now();
+    if (lastReport[kind] && now - lastReport[kind] < 5000) return;
+    lastReport[kind] = now;
     var body = JSON.stringify({ kind: kind });
     fetch(bar.dataset.eventsUrl, {
       method: "POST", credentials: "same-origin", keepalive: true,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: body
     }).catch(function () {});
   }
+  window.addEventListener("pagehide", function () { leaving = true; });
+  window.addEventListener("pageshow", function (event) { if (event.persisted) leaving = false; });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") report("tab_hidden");
     else resync();

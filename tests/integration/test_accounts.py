@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import func, select
 
@@ -111,43 +113,212 @@ def test_inactive_user_cannot_log_in(app, client, make_user):
     assert response.status_code == 401
 
 
-def test_login_rate_limited_per_account(app, make_user):
-    user = make_user("trainee")
-    statuses = []
-    for n in range(12):
-        client = app.test_client()  # new "address" would not help: the account is limited
-        token = csrf_from(client.get("/login").get_data(as_text=True))
-        statuses.append(
-            client.post(
-                "/login",
-                data={"email": user.email, "password": f"wrong {n}", "csrf_token": token},
-                environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
-            ).status_code
-        )
-    assert statuses[:10] == [401] * 10
-    assert statuses[10] == 429
-    fresh = app.test_client()
-    token = csrf_from(fresh.get("/login").get_data(as_text=True))
-    page = fresh.post(
+def post_login(app, email, password, address, client=None):
+    client = client or app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post(
         "/login",
-        data={"email": user.email, "password": "x", "csrf_token": token},
-        environ_base={"REMOTE_ADDR": "10.0.1.1"},
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
     )
-    assert page.status_code == 429
-    assert "Too many attempts" in page.get_data(as_text=True)
 
 
-def test_login_rate_limited_per_address(app, make_user):
+def test_a_lab_of_40_trainees_behind_one_address_all_log_in_within_a_minute(app, make_user, clock):
+    users = [make_user("trainee") for _ in range(40)]
+    # a few typos on the way, as in a real lab
+    for user in users[:5]:
+        assert post_login(app, user.email, "not my password", "203.0.113.7").status_code == 401
+    statuses = [post_login(app, u.email, PASSWORD, "203.0.113.7").status_code for u in users]
+    assert statuses == [302] * 40
+
+
+def test_a_strangers_guesses_never_keep_the_owner_out(app, make_user, clock):
+    user = make_user("trainee")
+    statuses = [post_login(app, user.email, f"guess {n}", "198.51.100.9").status_code for n in range(8)]
+    # five free failures, then the attacker's address waits a growing delay for this account
+    assert statuses[:5] == [401] * 5
+    assert statuses[5:] == [429] * 3
+    refused = post_login(app, user.email, "guess 9", "198.51.100.9")
+    assert "Please wait 1 second and try again" in refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) >= 1
+    # the owner, from their own address, is not held up
+    assert post_login(app, user.email, PASSWORD, "192.0.2.44").status_code == 302
+    # the attacker's delay grows with each failure
+    clock.advance(seconds=1)
+    assert post_login(app, user.email, "guess 10", "198.51.100.9").status_code == 401
+    assert "Please wait 2 seconds" in post_login(app, user.email, "guess 11", "198.51.100.9").get_data(
+        as_text=True
+    )
+    # and the count ends with the window
+    clock.advance(hours=2)
+    assert post_login(app, user.email, "guess 12", "198.51.100.9").status_code == 401
+
+
+def test_a_successful_login_clears_that_addresss_failures(app, make_user, clock):
+    user = make_user("trainee")
+    for n in range(4):
+        post_login(app, user.email, f"typo {n}", "192.0.2.1")
+    assert post_login(app, user.email, PASSWORD, "192.0.2.1").status_code == 302
+    statuses = [post_login(app, user.email, f"typo {n}", "192.0.2.1").status_code for n in range(5)]
+    assert statuses == [401] * 5
+
+
+def test_spraying_many_accounts_from_one_address_slows_that_address(app, make_user, clock, monkeypatch):
+    from examsite.accounts import throttle
+
+    monkeypatch.setattr(throttle, "ADDRESS_FAILURES", 6)
+    victims = [make_user("trainee") for _ in range(7)]
+    for victim in victims:
+        assert post_login(app, victim.email, "Summer2026!", "198.51.100.20").status_code == 401
+    bystander = make_user("trainee")
+    assert post_login(app, bystander.email, PASSWORD, "198.51.100.20").status_code == 429
+    assert post_login(app, bystander.email, PASSWORD, "192.0.2.5").status_code == 302
+
+
+def test_an_account_guessed_from_many_addresses_is_reported_once_and_listed(app, login, make_user, clock):
+    from examsite.audit.models import AuditEvent
+
+    user = make_user("trainee")
+    for n in range(6):
+        post_login(app, user.email, "wrong password!", f"198.51.100.{n + 1}")
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login.under_attack")).all()
+        assert [e.details["email"] for e in events] == [user.email]
+        assert events[0].ip_address == "198.51.100.5"
+    page = login(make_user("admin")).client.get("/admin/").get_data(as_text=True)
+    assert "Accounts under attack" in page and user.email in page
+    # never a lockout: the owner still logs in
+    assert post_login(app, user.email, PASSWORD, "192.0.2.8").status_code == 302
+
+
+def test_a_flood_of_login_requests_from_one_address_is_refused(app):
+    app.config["LOGIN_RATE_LIMIT"] = "5 per minute"
     client = app.test_client()
-    statuses = []
-    for n in range(11):
+    address = f"192.0.2.{uuid.uuid4().int % 250 + 1}"  # the limiter's storage may outlive one app
+    statuses = [
+        post_login(app, f"user{n}@example.org", "x" * 12, address, client).status_code for n in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+    assert "Too many attempts" in post_login(app, "a@example.org", "x" * 12, address, client).get_data(
+        as_text=True
+    )
+
+
+def test_an_outdated_password_hash_is_upgraded_at_the_next_login(app, make_user):
+    from argon2 import PasswordHasher
+
+    from examsite.accounts.models import User
+
+    user = make_user("trainee")
+    with app.app_context():
+        row = db.session.get(User, user.id)
+        row.password_hash = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)
+        db.session.commit()
+    assert post_login(app, user.email, PASSWORD, "192.0.2.3").status_code == 302
+    with app.app_context():
+        upgraded = db.session.get(User, user.id).password_hash
+    assert upgraded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert post_login(app, user.email, PASSWORD, "192.0.2.3").status_code == 302
+
+
+@pytest.fixture
+def hashing_watch(app, monkeypatch):
+    """Every argon2 hash or verify records whether a write was under way in this thread's session:
+    the SQLite writer queue held, or rows already flushed in the open transaction."""
+    from examsite.accounts import models
+    from examsite.database import QUEUED, WROTE
+
+    seen = []
+    real = models._hasher
+
+    class Watched:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def _note(self):
+            session = db.session()
+            seen.append(
+                bool(session.info.get(QUEUED) or session.info.get(WROTE) or session.new or session.dirty)
+            )
+
+        def hash(self, *args, **kwargs):
+            self._note()
+            return real.hash(*args, **kwargs)
+
+        def verify(self, *args, **kwargs):
+            self._note()
+            return real.verify(*args, **kwargs)
+
+    monkeypatch.setattr(models, "_hasher", Watched())
+    return seen
+
+
+def test_no_password_is_hashed_or_checked_inside_a_write(app, client, login, make_user, hashing_watch):
+    from examsite.programs.models import Cohort, Institution
+
+    user = make_user("trainee")
+    make_user("admin")
+    hashing_watch.clear()
+    assert post_login(app, user.email, PASSWORD, "192.0.2.1").status_code == 302  # login and its audit
+    assert post_login(app, user.email, "wrong password!", "192.0.2.1").status_code == 401  # a failure
+    assert post_login(app, "nobody@example.org", "wrong password!", "192.0.2.1").status_code == 401
+    session = login(user)
+    session.form(
+        "/account",
+        {"current": PASSWORD, "password": "a new long passphrase", "confirm": "a new long passphrase"},
+    )
+    assert register_and_count(client) == 302
+    with app.app_context():
+        institution = Institution(name="Lakeside College")
+        db.session.add(institution)
+        db.session.flush()
+        db.session.add(Cohort(name="Fall", institution_id=institution.id))
+        db.session.commit()
+        institution_id = institution.id
+    roster = "email,name,cohort\n" + "".join(f"new{n}@example.org,New {n},Fall\n" for n in range(5))
+    with app.app_context():
+        from examsite.programs.services import import_roster
+
+        report = import_roster(db.session.get(Institution, institution_id), roster.encode(), None)
+        db.session.commit()
+        assert len(report.created) == 5
+    assert len(hashing_watch) >= 10
+    assert not any(hashing_watch), hashing_watch
+
+
+def register_and_count(client):
+    return register(client, email="fresh@example.org").status_code
+
+
+def test_client_address_comes_from_trusted_proxies_only(app, make_user, database_url, tmp_path):
+    from config import TestConfig
+    from examsite import create_app
+    from examsite.audit.models import AuditEvent
+
+    user = make_user("trainee")
+
+    def last_login_address(server):
+        client = server.test_client()
         token = csrf_from(client.get("/login").get_data(as_text=True))
-        statuses.append(
-            client.post(
-                "/login", data={"email": f"user{n}@example.org", "password": "x" * 12, "csrf_token": token}
-            ).status_code
+        client.post(
+            "/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+            headers={"X-Forwarded-For": "203.0.113.50, 10.0.0.2"},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
         )
-    assert statuses[-1] == 429
+        with server.app_context():
+            return db.session.scalars(
+                select(AuditEvent.ip_address)
+                .where(AuditEvent.action == "login")
+                .order_by(AuditEvent.id.desc())
+            ).first()
+
+    assert last_login_address(app) == "10.0.0.1"  # default 0: the header is ignored
+    overrides = {"SQLALCHEMY_DATABASE_URI": database_url, "SIGNING_KEY_PATH": str(tmp_path / "k.pem")}
+    one = create_app(TestConfig, overrides={**overrides, "TRUSTED_PROXIES": 1})
+    assert last_login_address(one) == "10.0.0.2"  # the hop our one proxy saw
+    two = create_app(TestConfig, overrides={**overrides, "TRUSTED_PROXIES": 2})
+    assert last_login_address(two) == "203.0.113.50"
 
 
 def test_change_password(client, login, make_user):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from xml.etree import ElementTree
 
 import jwt
 import pytest
 from sqlalchemy import func, select
 
 from examsite.extensions import db
+from tests.support import ob3_verifier
 
 ROLE = "implementation-manager"
 
@@ -177,28 +179,87 @@ def test_pdf_only_for_holder_or_admin(passed, make_user, login, client):
     assert login(make_user("admin")).client.get(f"/certificates/{code}.pdf").status_code == 200
 
 
-def test_signed_credential_verifies_independently(app, client, passed, runner):
+def fetcher(client):
+    def fetch(url: str) -> bytes:
+        assert url.startswith("https://exams.example.test/"), url
+        response = client.get(url.removeprefix("https://exams.example.test"))
+        assert response.status_code == 200, (url, response.status_code)
+        return response.get_data()
+
+    return fetch
+
+
+def test_credential_passes_the_open_badges_verification_steps_fresh_and_revoked(client, passed, runner):
     _, code = passed
     token = client.get(f"/api/v1/certificates/{code}/credential").get_data(as_text=True)
-    jwks = client.get("/api/v1/issuer/jwks.json").get_json()
-    assert all("d" not in key for key in jwks["keys"])
-    header = jwt.get_unverified_header(token)
-    key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
-    claims = jwt.decode(token, jwt.PyJWK(key).key, algorithms=["EdDSA"], options={"verify_aud": False})
-    assert "OpenBadgeCredential" in claims["type"]
-    assert claims["credentialSubject"]["achievement"]["name"]
-    assert claims["issuer"]["id"].startswith("https://exams.example.test/")
-    status_url = claims["credentialStatus"]["id"]
-    assert status_url.endswith(f"/certificates/{code}/status")
+    checked = ob3_verifier.verify(token, fetcher(client))
+    assert checked["revoked"] is False
+    assert jwt.get_unverified_header(token)["alg"] == "ES256"
+    assert checked["credentialSubject"]["achievement"]["name"]
+    assert checked["credentialStatus"]["id"].endswith(f"/certificates/{code}/status")
     # tampering with the payload breaks the signature
     head, payload, signature = token.split(".")
     tampered = ".".join([head, payload[:-4] + ("AAAA" if payload[-4:] != "AAAA" else "BBBB"), signature])
-    with pytest.raises(jwt.InvalidTokenError):
-        jwt.decode(tampered, jwt.PyJWK(key).key, algorithms=["EdDSA"], options={"verify_aud": False})
-    # revocation shows in the status the credential points to
-    runner.invoke(args=["certificates", "revoke", code, "--reason", "Misconduct"])
+    with pytest.raises(ob3_verifier.VerificationError, match="signature"):
+        ob3_verifier.verify(tampered, fetcher(client))
+    # revocation is visible to a conformant verifier through the status document
+    assert runner.invoke(args=["certificates", "revoke", code, "--reason", "Misconduct"]).exit_code == 0
+    assert ob3_verifier.verify(token, fetcher(client))["revoked"] is True
     status = client.get(f"/api/v1/certificates/{code}/status").get_json()
     assert status["revoked"] is True and status["status"] == "revoked"
+    assert status["revokedCredential"] == [
+        {"id": checked["id"], "revoked": True, "revocationReason": "Misconduct"}
+    ]
+
+
+def test_a_credential_signed_before_a_key_rotation_still_verifies(app, client, passed, runner):
+    _, code = passed
+    before = client.get(f"/api/v1/certificates/{code}/credential").get_data(as_text=True)
+    result = runner.invoke(args=["certificates", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    after = client.get(f"/api/v1/certificates/{code}/credential").get_data(as_text=True)
+    assert jwt.get_unverified_header(before)["kid"] != jwt.get_unverified_header(after)["kid"]
+    for token in (before, after):
+        assert ob3_verifier.verify(token, fetcher(client))["revoked"] is False
+    kids = [k["kid"] for k in client.get("/api/v1/issuer/jwks.json").get_json()["keys"]]
+    assert kids == [jwt.get_unverified_header(after)["kid"], jwt.get_unverified_header(before)["kid"]]
+
+
+def test_rs256_by_setting_and_the_old_eddsa_key_still_verifies(app, client, passed, tmp_path):
+    from examsite.certificates import keys
+
+    _, code = passed
+    path = tmp_path / "rs-key.pem"
+    old = keys.load_or_create(path, "EdDSA")  # the key an earlier version made
+    app.config.update(SIGNING_KEY_PATH=str(path), CREDENTIAL_ALGORITHM="RS256")
+    app.extensions.pop("examsite_signing_key", None)
+    token = client.get(f"/api/v1/certificates/{code}/credential").get_data(as_text=True)
+    assert jwt.get_unverified_header(token)["alg"] == "RS256"
+    assert ob3_verifier.verify(token, fetcher(client))["revoked"] is False
+    published = client.get("/api/v1/issuer/jwks.json").get_json()["keys"]
+    assert [k["alg"] for k in published] == ["RS256", "EdDSA"]
+    assert published[1]["kid"].endswith(keys.thumbprint(old))
+
+
+def test_images_issuer_profile_and_baked_badge(client, passed):
+    _, code = passed
+    token = client.get(f"/api/v1/certificates/{code}/credential").get_data(as_text=True)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    for url in (claims["image"]["id"], claims["credentialSubject"]["achievement"]["image"]["id"]):
+        response = client.get(url.removeprefix("https://exams.example.test"))
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert "script-src" not in response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    profile = client.get("/api/v1/issuer").get_json()
+    assert profile["name"] and profile["url"] and profile["image"]["type"] == "Image"
+    assert client.get(profile["image"]["id"].removeprefix("https://exams.example.test")).status_code == 200
+    baked = client.get(f"/api/v1/certificates/{code}/badge.svg")
+    assert baked.status_code == 200 and baked.mimetype == "image/svg+xml"
+    root = ElementTree.fromstring(baked.get_data())
+    [credential] = root.findall("{https://purl.imsglobal.org/ob/v3p0}credential")
+    assert ob3_verifier.verify(credential.text.strip(), fetcher(client))["id"] == claims["id"]
+    assert client.get("/api/v1/roles/no-such-role/badge.svg").status_code == 404
+    assert client.get("/api/v1/issuer/keys/not-a-key").get_json()["error"] == "not_found"
 
 
 def test_certificates_page_lists_downloads(passed):
