@@ -64,7 +64,11 @@ def app(database_url, tmp_path):
             db.create_all()
         else:
             if database_url not in _pg_schema_ready:
-                db.drop_all()
+                # The whole schema, not drop_all: a database left by an older schema (another
+                # branch, an earlier CI run) may lack constraints drop_all would try to drop.
+                db.session.execute(text("DROP SCHEMA public CASCADE"))
+                db.session.execute(text("CREATE SCHEMA public"))
+                db.session.commit()
                 db.create_all()
                 _pg_schema_ready.add(database_url)
             tables = ", ".join(t.name for t in db.metadata.sorted_tables)

@@ -23,8 +23,9 @@ from examsite.extensions import db
 TYPES = ("single", "multiple")
 LEVELS = ("recall", "application", "analysis")
 OPTION_IDS = "abcdef"
-MAX_STEM, MAX_OPTION, MAX_RATIONALE, MAX_TAGS, MAX_TAG = 3000, 600, 3000, 20, 40
-_TAG = re.compile(r"^[a-z0-9][a-z0-9 _.-]*$")
+MAX_STEM, MAX_OPTION, MAX_RATIONALE, MAX_TAGS, MAX_TAG = 3000, 600, 3000, 10, 40
+#: as the bank files allow (question_banks/schema/items.schema.json), so web tags export cleanly
+_TAG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 #: each field of the editor gets its own "line", so a lint message finds its field
 FIELD_LINES = {
     "id": 1,
@@ -156,7 +157,10 @@ def parse_item(data: dict, bank: str, domains: dict[str, DomainSpec]) -> Draft:
     for tag in tags:
         label = tag.strip().lower() if isinstance(tag, str) else ""
         if not label or len(label) > MAX_TAG or not _TAG.match(label):
-            fail("tags", f"tag {tag!r}: letters, digits, spaces, '-', '_' or '.', up to {MAX_TAG}.")
+            fail(
+                "tags",
+                f"tag {tag!r}: lower-case letters, digits, '-', '_' or '.', up to {MAX_TAG}, no spaces.",
+            )
         if label not in clean_tags:
             clean_tags.append(label)
     components = data.get("components") or list(spec.components)
@@ -209,6 +213,7 @@ def item_spec(
         file="(workspace)",
         line=0,
         lines=lines,
+        tags=list(draft.tags),
     )
 
 

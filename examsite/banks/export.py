@@ -77,6 +77,8 @@ def _item_data(item: Item, version: ItemVersion, default_roles: set[str]) -> dic
     data["rationale"] = version.rationale
     if version.references:
         data["references"] = version.references
+    if version.tags:
+        data["tags"] = list(version.tags)
     return data
 
 

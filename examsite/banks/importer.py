@@ -201,6 +201,7 @@ def _apply_item(
         scenario_text=spec.scenario_text,
         source_file=spec.file,
         roles=[roles[r] for r in spec.roles],
+        tags=list(spec.tags),
     )
     db.session.add(version)
     db.session.flush()

@@ -43,6 +43,9 @@ def full_stem(version) -> str:
 
 def gift_item(external_id: str, version) -> str:
     meta = f"id={external_id} domain={version.domain.code} level={version.level} status={version.status}"
+    tags = [t for t in (version.tags or []) if " " not in t and "," not in t]
+    if tags:
+        meta += f" tags={','.join(tags)}"
     lines = [f"// examsite: {meta}"]
     if version.status == "pretest":
         lines.append("// pretest: unscored in examsite's exams until approved as active")
@@ -228,6 +231,7 @@ def _metadata(resource: ET.Element, item, version, dialect: QtiDialect) -> None:
     ET.SubElement(title, f"{{{LOM_NS}}}string").text = title_from_stem(version.stem)
     words = [f"domain:{version.domain.code}", f"level:{version.level}", f"status:{version.status}"]
     words.append("scored:false" if version.status == "pretest" else "scored:true")
+    words += [f"tag:{tag}" for tag in version.tags or []]
     for word in words:
         ET.SubElement(ET.SubElement(general, f"{{{LOM_NS}}}keyword"), f"{{{LOM_NS}}}string").text = word
 

@@ -76,6 +76,8 @@ class ItemSpec:
     line: int
     lines: LineDict = field(repr=False, compare=False)
     roles_given: bool = False
+    #: labels for finding items (e.g. `ai` for AI and automation competencies)
+    tags: list[str] = field(default_factory=list)
 
     def content(self) -> dict:
         """Everything that defines this version of the item, in a canonical form."""
@@ -94,6 +96,9 @@ class ItemSpec:
             "rationale": self.rationale,
             "references": self.references,
             "scenario": [self.scenario_id, self.scenario_title, self.scenario_text],
+            # Only when present, so adding tags to the format left every untagged item's hash
+            # (and so its version) as it was.
+            **({"tags": sorted(self.tags)} if self.tags else {}),
         }
 
     @property
@@ -274,6 +279,7 @@ def _item(bank: str, entry: LineDict, shown: str, scenario: LineDict | None) -> 
         line=entry.line,
         lines=entry,
         roles_given=roles_given,
+        tags=list(entry.get("tags") or []),
     )
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from examsite.instructors.analysis import kr20
+
+__all__ = ["ItemAggregate", "ItemStatistics", "item_statistics", "kr20", "point_biserial"]
+
 
 @dataclass(frozen=True)
 class ItemAggregate:
@@ -70,15 +74,3 @@ def item_statistics(
             )
         )
     return out
-
-
-def kr20(item_facilities: list[float], items_per_form: float, score_variance: float) -> float | None:
-    """KR-20 = k/(k-1) * (1 - sum(p q) / variance of raw scores).
-
-    With forms drawn at random from a pool, sum(p q) is scaled to the items one form holds.
-    """
-    k = items_per_form
-    if k < 2 or score_variance <= 0 or not item_facilities:
-        return None
-    mean_pq = sum(p * (1 - p) for p in item_facilities) / len(item_facilities)
-    return k / (k - 1) * (1 - k * mean_pq / score_variance)

@@ -132,4 +132,4 @@ def _check(planned: PlannedItem, category: str, domains: dict[str, str], plan: I
     if item.status == "pretest":
         planned.choices.append("marked unscored (pretest) in the file: approve it as pretest")
     if item.tags:
-        item.notes.append(f"tags: {', '.join(item.tags)}")
+        item.notes.append(f"tags kept: {', '.join(item.tags)}")

@@ -7,6 +7,7 @@ import json
 
 from sqlalchemy import select
 
+from examsite.accounts.models import User
 from examsite.audit.services import record
 from examsite.banks.lint import normalize_stem
 from examsite.banks.loader import CATEGORY_ROLES, CORE, Problem
@@ -58,8 +59,12 @@ def prepare_import(
     return plan_import(parsed, category, domains, existing, domain, level)
 
 
-def apply_import(plan: ImportPlan, author: str) -> list[str]:
-    """Write the plan's new items as drafts in one transaction; any error refuses the whole import."""
+def apply_import(plan: ImportPlan, author: str, user: User | None = None) -> list[str]:
+    """Write the plan's new items as drafts in one transaction; any error refuses the whole import.
+
+    Like an item written in the workspace, an imported one has a latest (draft) version and no
+    serving one until a reviewer approves it.
+    """
     if plan.errors:
         raise ImportRefused(plan.errors)
     try:
@@ -103,11 +108,13 @@ def apply_import(plan: ImportPlan, author: str) -> list[str]:
                 status="draft",
                 author=author,
                 source_file=f"{SOURCE_PREFIX}{parsed.file}:{parsed.line}"[:300],
+                tags=list(parsed.tags),
+                created_by_id=user.id if user is not None else None,
                 roles=roles,
             )
             db.session.add(version)
             db.session.flush()
-            item.current_version_id = version.id
+            item.latest_version_id = version.id
             added.append(planned.external_id)
         if added:
             record("banks.import_external", object_type="Bank", object_id=plan.category, added=added)

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
+from examsite.authoring.access import assigned_banks
 from examsite.banks.models import Domain
 from examsite.extensions import db
 from examsite.interchange.forms import EXTENSIONS, ConfirmForm, UploadForm
@@ -23,8 +24,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _upload_form() -> UploadForm:
     form = UploadForm()
-    form.category.choices = {c: c for c in CATEGORIES}
-    domains = db.session.scalars(select(Domain).order_by(Domain.bank, Domain.position)).all()
+    banks = assigned_banks(current_user)
+    form.category.choices = {c: c for c in CATEGORIES if c in banks}
+    domains = db.session.scalars(
+        select(Domain).where(Domain.bank.in_(banks)).order_by(Domain.bank, Domain.position)
+    ).all()
     form.domain.choices = {"": "Choose later", **{d.code: f"{d.bank}: {d.name}" for d in domains}}
     return form
 
@@ -81,7 +85,7 @@ def confirm():
         if form.validate_on_submit()
         else None
     )
-    if staged is None:
+    if staged is None or staged[1]["category"] not in assigned_banks(current_user):
         abort(404)
     files, settings = staged
     plan = prepare_import(
@@ -91,7 +95,7 @@ def confirm():
         return render_template(
             "interchange/preview.html", plan=plan, settings=settings, confirm=form, token=None
         ), 409
-    added = apply_import(plan, author=current_user.email)
+    added = apply_import(plan, author=current_user.name, user=current_user)
     discard(current_app.instance_path, form.token.data)
     return render_template("interchange/done.html", plan=plan, added=added, settings=settings)
 

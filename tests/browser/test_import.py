@@ -1,4 +1,5 @@
-"""An instructor imports a Moodle GIFT file in Chromium: upload, preview as a trainee sees it, confirm."""
+"""An instructor imports a Moodle GIFT file in Chromium: upload, preview as a trainee sees it, confirm,
+then finds the drafts in the workspace."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ GIFT = Path(__file__).resolve().parents[1] / "fixtures" / "interchange" / "moodl
 
 
 def test_instructor_uploads_previews_and_imports_drafts(live_server, page, check_a11y):
-    log_in(page, live_server, live_server.create_user("instructor", name="Ira Instructor"))
+    email = live_server.create_user("instructor", name="Ira Instructor")
+    live_server.flask("users", "assign", email, "--category", "mobile-adoption-support")
+    log_in(page, live_server, email)
     page.goto(live_server.url + "/instructor/")
     page.get_by_role("link", name="Import questions from Moodle, QTI or a spreadsheet").click()
     check_a11y(page, "import upload")
@@ -30,6 +33,10 @@ def test_instructor_uploads_previews_and_imports_drafts(live_server, page, check
     assert page.get_by_role("heading", name="6 drafts imported into mobile-adoption-support").is_visible()
     assert page.locator("ul.imported li").count() == 6
     check_a11y(page, "import done")
+    imported = page.locator("ul.imported li").all_inner_texts()
+    page.goto(live_server.url + "/instructor/items?status=draft&category=mobile-adoption-support")
+    listing = page.locator("main").inner_text()
+    assert all(external_id in listing for external_id in imported)  # waiting for review in the workspace
     again = ["--category", "mobile-adoption-support", "--domain", "mas-deployment-support", "--dry-run"]
     listed = live_server.flask("banks", "import-external", str(GIFT), "--format", "gift", *again)
     assert "0 new draft(s), 6 already in the bank" in listed

@@ -41,6 +41,38 @@ def test_import_then_reimport_changes_nothing(app, runner, bank_copy):
     assert counts(app) == (12, 12)
 
 
+def test_tags_are_imported_exported_and_change_only_the_tagged_item(app, runner, bank_copy, tmp_path):
+    first = runner.invoke(args=["banks", "import", str(bank_copy)])
+    assert first.exit_code == 0, first.output
+    [items_file] = (bank_copy / "core" / "items").glob("*.yaml")
+    text = items_file.read_text()
+    tagged = text.replace(
+        "    rationale: Medicare covers people 65 and older; Medicaid is means-tested.\n",
+        "    rationale: Medicare covers people 65 and older; Medicaid is means-tested.\n"
+        "    tags: [ai, policy]\n",
+        1,
+    )
+    assert tagged != text
+    items_file.write_text(tagged)
+    second = runner.invoke(args=["banks", "import", str(bank_copy)])
+    assert "0 added, 1 new versions, 0 retired, 11 unchanged" in second.output, second.output
+    with app.app_context():
+        version = db.session.scalars(
+            select(ItemVersion)
+            .join(Item, Item.id == ItemVersion.item_id)
+            .where(Item.external_id == "CORE-0001")
+            .order_by(ItemVersion.version.desc())
+        ).first()
+        assert version.tags == ["ai", "policy"]
+    out = tmp_path / "export"
+    assert runner.invoke(args=["banks", "export", "--format", "native", "--out", str(out)]).exit_code == 0
+    assert "tags:" in "".join(p.read_text() for p in out.rglob("*.yaml"))
+    bad = tagged.replace("tags: [ai, policy]", "tags: [AI Models!]")
+    items_file.write_text(bad)
+    refused = runner.invoke(args=["banks", "import", str(bank_copy)])
+    assert refused.exit_code != 0 and "tags" in refused.output
+
+
 def test_broken_file_anywhere_imports_nothing(app, runner, bank_copy):
     (bank_copy / "mobile-adoption-support" / "items" / "broken.yaml").write_text("items:\n  - id: [oops\n")
     result = runner.invoke(args=["banks", "import", str(bank_copy)])

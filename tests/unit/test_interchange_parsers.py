@@ -243,7 +243,7 @@ def test_gift_escapes_round_trip_any_text(stem, options, key):
     version = SimpleNamespace(
         stem=stem, scenario_text=None, type="single", keys=["abcd"[key]], rationale="Because.",
         options=[{"id": oid, "text": text} for oid, text in zip("abcd", options, strict=True)],
-        domain=SimpleNamespace(code="mas-x"), level="recall", status="active",
+        domain=SimpleNamespace(code="mas-x"), level="recall", status="active", tags=[],
     )  # fmt: skip
     result = parse_gift(gift_item("MAS-0001", version), "x.gift")
     assert result.problems == [] and len(result.items) == 1
