@@ -40,6 +40,9 @@ def create_app(config_class: type | None = None, overrides: dict | None = None) 
     security.init_app(app)
     templating.init_app(app)
     inputs.init_app(app)
+    from examsite.api import one_statement_saves
+
+    app.before_request(one_statement_saves)  # first of all request hooks (see its docstring)
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
