@@ -1,0 +1,124 @@
+"""Skills profile end to end: attempts taken and submitted through the API, then the profile."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from examsite.extensions import db
+
+ROLE = "implementation-manager"
+STRONG = "core-health-care-system"
+
+
+def take(app, session, right_domains: set[str]) -> dict:
+    """One attempt: items of `right_domains` answered with the key, the others with a wrong option."""
+    from examsite.delivery.models import AttemptItem
+
+    attempt = session.api("POST", "/api/v1/attempts", json={"role": ROLE}).get_json()
+    with app.app_context():
+        rows = {
+            r.id: (
+                list(r.item_version.keys),
+                [o["id"] for o in r.item_version.options],
+                r.item_version.domain.code,
+            )
+            for r in db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt["id"]))
+        }
+    for item in attempt["items"]:
+        keys, options, domain = rows[item["id"]]
+        choices = keys if domain in right_domains else [o for o in options if o not in keys][:1]
+        saved = session.api(
+            "PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}", json={"choices": choices}
+        )
+        assert saved.status_code == 200
+    return session.api("POST", f"/api/v1/attempts/{attempt['id']}/submit").get_json()
+
+
+def add_blueprint(slug: str, weights: dict[str, int]) -> None:
+    from examsite.banks.models import Blueprint, BlueprintDomain, Domain
+    from examsite.catalog.services import get_role
+
+    role = get_role(slug)
+    blueprint = Blueprint(
+        role_id=role.id, content_hash="test", form_items=sum(weights.values()), minutes=30, passing_percent=50
+    )
+    for position, (code, items) in enumerate(weights.items()):
+        domain = db.session.scalar(select(Domain).where(Domain.code == code))
+        blueprint.domains.append(BlueprintDomain(domain_id=domain.id, items=items, position=position))
+    db.session.add(blueprint)
+    db.session.commit()
+
+
+@pytest.fixture
+def trainee(make_user, banks):
+    return make_user("trainee")
+
+
+def test_profile_rests_on_all_attempts(app, trainee, login, clock, runner):
+    runner.invoke(args=["exams", "configure", ROLE, "--retake-days", "0"])
+    with app.app_context():
+        # a lateral role (same category) and an upward one (university track) sharing the strong domain
+        add_blueprint("implementation-support-specialist", {STRONG: 3, "mas-workflow-redesign": 1})
+        add_blueprint("health-it-sub-specialist", {STRONG: 1, "core-privacy-security": 1})
+        add_blueprint("clinician-public-health-leader", {"core-privacy-security": 2})
+    session = login(trainee)
+    empty = session.api("GET", "/api/v1/me/skills-profile").get_json()
+    assert empty["domains"] == [] and empty["next_roles"] == []
+    assert {r["readiness"] for r in empty["roles"]} == {0}
+
+    results = []
+    for _ in range(3):
+        results.append(take(app, session, {STRONG}))
+        clock.advance(days=1)
+    assert [r["passed"] for r in results] == [False, False, False]  # 2 of 6 right each time
+
+    response = session.api("GET", "/api/v1/me/skills-profile")
+    assert response.status_code == 200
+    profile = response.get_json()
+    domains = {d["code"]: d for d in profile["domains"]}
+    # 6 of 6 right over three attempts: proficient, not advanced (fewer than 12 items)
+    assert domains[STRONG]["level"] == "proficient" and domains[STRONG]["items"] == 6
+    # 0 of 6: enough items to say developing
+    assert domains["mas-workflow-redesign"]["level"] == "developing"
+    # 3 items each: never a level from fewer than 5
+    assert domains["core-privacy-security"]["level"] == "not_shown"
+    assert domains["core-privacy-security"]["items"] == 3
+    assert domains["mas-deployment-support"]["level"] == "not_shown"
+    assert domains[STRONG]["last_tested_at"].startswith("2026-11-25")  # the third attempt's day
+    assert domains[STRONG]["name"] == "The U.S. health care and public health system"
+
+    roles = {r["slug"]: r for r in profile["roles"]}
+    assert len(roles) == 12
+    assert roles[ROLE]["readiness"] == pytest.approx(2 / 6, abs=1e-4)
+    assert roles[ROLE]["to_study"] == [
+        "mas-workflow-redesign",
+        "core-privacy-security",
+        "mas-deployment-support",
+    ]
+    assert roles["implementation-support-specialist"]["readiness"] == 0.75
+    assert roles["health-it-sub-specialist"]["readiness"] == 0.5
+    assert roles["trainer"] == {"slug": "trainer", "readiness": 0, "to_study": []}
+    # ranked by readiness; the university role with nothing shared is no next step
+    assert profile["next_roles"] == ["implementation-support-specialist", "health-it-sub-specialist"]
+
+
+def test_profile_is_the_trainees_own(app, banks, make_user, login, client):
+    assert client.get("/api/v1/me/skills-profile").status_code == 401
+    for role in ("instructor", "admin"):
+        denied = login(make_user(role)).api("GET", "/api/v1/me/skills-profile")
+        assert denied.status_code == 403
+        assert denied.get_json()["error"] == "forbidden"
+
+
+def test_another_trainees_attempts_do_not_count(app, trainee, make_user, login, clock):
+    take(app, login(trainee), {STRONG, "mas-workflow-redesign"})
+    other = login(make_user("trainee")).api("GET", "/api/v1/me/skills-profile").get_json()
+    assert other["domains"] == []
+    mine = login(trainee).api("GET", "/api/v1/me/skills-profile").get_json()
+    assert {d["code"] for d in mine["domains"]} == {
+        STRONG,
+        "mas-workflow-redesign",
+        "core-privacy-security",
+        "mas-deployment-support",
+    }
