@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from examsite.instructors.views import bp as instructors_bp
     from examsite.interchange.views import bp as interchange_bp
     from examsite.reports.views import bp as reports_bp
+    from examsite.skills.views import bp as skills_bp
 
     for bp in (
         catalog_bp,
@@ -68,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
         instructors_bp,
         authoring_bp,
         media_bp,
+        skills_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(interchange_bp)

@@ -122,3 +122,36 @@ def test_another_trainees_attempts_do_not_count(app, trainee, make_user, login, 
         "core-privacy-security",
         "mas-deployment-support",
     }
+
+
+def test_skills_page_and_pdf(app, trainee, login, clock, runner):
+    runner.invoke(args=["exams", "configure", ROLE, "--retake-days", "0"])
+    session = login(trainee)
+    blank = session.client.get("/me/skills")
+    assert blank.status_code == 200 and "no finished exam yet" in blank.get_data(as_text=True)
+    for _ in range(3):
+        take(app, session, {STRONG})
+        clock.advance(days=1)
+    page = session.client.get("/me/skills")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'href="/me/skills"' in html  # linked from the trainee's navigation
+    # the chart is an image with a text alternative, and the numbers are in a table too
+    assert 'role="img"' in html
+    assert "The U.S. health care and public health system: proficient (6 items)" in html
+    assert "<td>Developing</td>" in html and "<td>Not yet shown</td>" in html
+    # strict CSP: no inline script or style on the page
+    assert "<script>" not in html and " style=" not in html and "<style" not in html
+    assert 'value="0.3333"' in html  # readiness meter for the exam taken
+    pdf = session.client.get("/me/skills.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+
+
+def test_skills_page_is_for_trainees(app, banks, make_user, login, client):
+    assert client.get("/me/skills").status_code in (302, 401)
+    assert client.get("/me/skills.pdf").status_code in (302, 401)
+    for role in ("instructor", "admin"):
+        staff = login(make_user(role))
+        assert staff.client.get("/me/skills").status_code == 403
+        assert staff.client.get("/me/skills.pdf").status_code == 403
