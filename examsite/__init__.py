@@ -86,7 +86,9 @@ def register_cli(app: Flask) -> None:
     from examsite.delivery.cli import attempts_cli
     from examsite.interchange.cli import import_external
     from examsite.reports.cli import reports_cli
+    from examsite.skills.cli import skills_command
 
+    reports_cli.add_command(skills_command)  # `flask reports skills`: skills builds on reports' formatters
     banks_cli.add_command(import_external)  # `flask banks import-external`: interchange builds on banks
 
     for group in (users_cli, banks_cli, exams_cli, attempts_cli, reports_cli, certificates_cli):

@@ -115,5 +115,5 @@ def group_names(by: str) -> dict[int, str]:
                 Institution, Institution.id == Cohort.institution_id
             )
         )
-        return {cid: f"{inst} / {name}" for cid, inst, name in rows}
+        return {cid: f"{name} ({inst})" for cid, inst, name in rows}
     return dict(db.session.execute(select(Institution.id, Institution.name)).all())

@@ -85,7 +85,7 @@ def skills_gap_rows(
     levels: dict[tuple[str, str], list[str]] = {}
     overall: dict[int, dict[str, list]] = {}
     for (user_id, group_id), domains in per_trainee.items():
-        label = group_labels.get(group_id, "(none)") if group_id is not None else "(none)"
+        label = group_labels.get(group_id, str(group_id)) if group_id is not None else f"No {by}"
         for code, rows in domains.items():
             levels.setdefault((label, code), []).append(estimate(code, "", rows, now).level)
             overall.setdefault(user_id, {}).setdefault(code, []).extend(rows)

@@ -155,3 +155,66 @@ def test_skills_page_is_for_trainees(app, banks, make_user, login, client):
         staff = login(make_user(role))
         assert staff.client.get("/me/skills").status_code == 403
         assert staff.client.get("/me/skills.pdf").status_code == 403
+
+
+def test_skills_gap_report(app, banks, make_user, login, clock, runner, tmp_path):
+    import csv
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    from examsite.programs.models import Cohort, Institution
+
+    runner.invoke(args=["exams", "configure", ROLE, "--retake-days", "0"])
+    with app.app_context():
+        place = Institution(name="Northern College")
+        db.session.add(place)
+        db.session.flush()
+        risky, other = (
+            Cohort(institution_id=place.id, name="=HYPERLINK(1)"),
+            Cohort(institution_id=place.id, name="B"),
+        )
+        db.session.add_all([risky, other])
+        db.session.commit()
+        risky_id, other_id = risky.id, other.id
+    strong = login(make_user("trainee", cohort=risky_id))
+    weak = login(make_user("trainee", cohort=other_id))
+    for _ in range(3):
+        take(app, strong, {STRONG})
+        take(app, weak, set())
+        clock.advance(days=1)
+    take(app, login(make_user("trainee")), {STRONG})  # no cohort, one attempt
+
+    result = runner.invoke(args=["reports", "skills", "--by", "cohort", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {(r["group"], r["domain"]): r for r in json.loads(result.output)["rows"]}
+    assert rows[("=HYPERLINK(1) (Northern College)", STRONG)]["proficient"] == 1.0
+    assert rows[("B (Northern College)", STRONG)]["developing"] == 1.0
+    assert rows[("No cohort", STRONG)]["not_shown"] == 1.0
+    everyone = rows[("All trainees", STRONG)]
+    assert everyone["trainees"] == 3
+    assert (everyone["proficient"], everyone["developing"], everyone["not_shown"]) == (0.3333, 0.3333, 0.3333)
+    assert rows[("All trainees", "core-privacy-security")]["not_shown"] == 1.0  # 3 items each: never a level
+
+    # a date range that leaves out the first two days: 2 items per trainee, nothing shown
+    later = runner.invoke(
+        args=["reports", "skills", "--by", "institution", "--from", "2026-11-25", "--format", "json"]
+    )
+    assert later.exit_code == 0, later.output
+    later_rows = {(r["group"], r["domain"]): r for r in json.loads(later.output)["rows"]}
+    northern = later_rows[("Northern College", STRONG)]
+    assert (northern["trainees"], northern["not_shown"]) == (2, 1.0)
+
+    text = runner.invoke(args=["reports", "skills", "--by", "cohort"]).output
+    parsed = list(csv.reader(io.StringIO(text)))
+    assert parsed[0][:4] == ["group", "domain", "domain_name", "trainees"]
+    assert sorted({r[0] for r in parsed if "HYPERLINK" in r[0]}) == ["'=HYPERLINK(1) (Northern College)"]
+
+    out = tmp_path / "skills.xlsx"
+    assert runner.invoke(args=["reports", "skills", "--format", "xlsx", "--out", str(out)]).exit_code == 0
+    sheet = load_workbook(out).worksheets[0]
+    assert any(str(cell.value).startswith("'=HYPERLINK") for cell in sheet["A"])
+
+    bad = runner.invoke(args=["reports", "skills", "--from", "yesterday"])
+    assert bad.exit_code != 0 and "--from" in bad.output
