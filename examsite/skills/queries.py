@@ -72,6 +72,10 @@ def role_blueprints() -> list[RoleBlueprint]:
     ]
 
 
+def role_names() -> dict[str, str]:
+    return dict(db.session.execute(select(Role.slug, Role.name)).all())
+
+
 def domain_names() -> dict[str, str]:
     return dict(db.session.execute(select(Domain.code, Domain.name)).all())
 

@@ -14,6 +14,7 @@ from examsite.skills.rules import (
     level_shares,
     next_roles,
     readiness,
+    shared_weight,
 )
 from examsite.timeutil import isoformat, utcnow
 
@@ -107,3 +108,38 @@ def skills_gap_rows(
         }
         for (label, code), found in sorted(levels.items(), key=lambda kv: order(kv[0]))
     ]
+
+
+@dataclass(frozen=True)
+class Overlap:
+    slug: str
+    name: str
+    #: share of this role's blueprint weight in domains the other role's blueprint also tests
+    share: float
+    domains: tuple[str, ...]
+
+    @property
+    def percent(self) -> int:
+        return round(self.share * 100)
+
+
+def role_overlaps(slug: str) -> list[Overlap]:
+    """What a role's blueprint shares with each other role's, most first (roles sharing nothing left out)."""
+    blueprints = {b.slug: b for b in queries.role_blueprints()}
+    role = blueprints.get(slug)
+    if role is None or not role.weights:
+        return []
+    names, domain_names = queries.role_names(), queries.domain_names()
+    overlaps = []
+    for other in blueprints.values():
+        share = shared_weight(role, other)
+        if other.slug == slug or share <= 0:
+            continue
+        common = sorted(
+            (code for code, w in role.weights.items() if w > 0 and other.weights.get(code, 0) > 0),
+            key=lambda code: (-role.weights[code], code),
+        )
+        overlaps.append(
+            Overlap(other.slug, names[other.slug], share, tuple(domain_names.get(c, c) for c in common))
+        )
+    return sorted(overlaps, key=lambda o: (-o.share, o.name))

@@ -218,3 +218,20 @@ def test_skills_gap_report(app, banks, make_user, login, clock, runner, tmp_path
 
     bad = runner.invoke(args=["reports", "skills", "--from", "yesterday"])
     assert bad.exit_code != 0 and "--from" in bad.output
+
+
+def test_role_page_says_what_it_shares(app, banks, client):
+    with app.app_context():
+        add_blueprint("trainer", {STRONG: 5, "core-privacy-security": 5})
+    html = client.get(f"/roles/{ROLE}").get_data(as_text=True)
+    assert "What this role shares with the others" in html
+    # implementation-manager: 2 + 1 of its 6 blueprint items are in domains the trainer's exam tests
+    row = html[html.index('href="/roles/trainer"') :]
+    assert "50%" in row[: row.index("</tr>")]
+    assert "Privacy and security essentials" in row[: row.index("</tr>")]
+    other = client.get("/roles/trainer").get_data(as_text=True)
+    row = other[other.index(f'href="/roles/{ROLE}"') :]
+    assert "100%" in row[: row.index("</tr>")]
+    assert "What this role shares" not in client.get("/roles/programmer-software-engineer").get_data(
+        as_text=True
+    )
