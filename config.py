@@ -38,6 +38,10 @@ class Config:
     # class of 300 behind one lab address. Guessing is slowed per account and address by
     # examsite/accounts/throttle.py, which counts failures, not requests.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "600 per minute")
+    #: how long a one-time password (first administrator, roster, administrator's reset) works
+    ONE_TIME_PASSWORD_HOURS = int(os.environ.get("ONE_TIME_PASSWORD_HOURS", "72"))
+    #: 1: instructors and administrators must use two-factor sign-in (TOTP)
+    REQUIRE_STAFF_2FA = _bool("REQUIRE_STAFF_2FA", False)
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "60 per minute")
     # Session cookie: HttpOnly and SameSite=Lax always, Secure wherever HTTPS is in front.
     SESSION_COOKIE_HTTPONLY = True
@@ -66,7 +70,8 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"  # noqa: S105 - development only
+    # Without SECRET_KEY, a random key is made once under instance/ and kept (examsite/secret_key.py).
+    SECRET_KEY_FILE = True
 
 
 class TestConfig(Config):

@@ -26,9 +26,10 @@ def create_app(config_class: type | None = None, overrides: dict | None = None) 
     app.config.from_object(config_class)
     if overrides:
         app.config.update(overrides)
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set outside development")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from examsite.secret_key import configure_secret_key
+
+    configure_secret_key(app)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("examsite").setLevel(logging.INFO)
 

@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
-from examsite.accounts.models import ApiToken, User
+from examsite.accounts.models import ApiToken, EndedSession, RecoveryCode, User
 from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
 from examsite.authoring.models import CategoryAssignment, ItemComment, ItemImage
@@ -24,6 +24,7 @@ __all__ = [
     "CertificateNameChange",
     "Cohort",
     "Domain",
+    "EndedSession",
     "ExamSettings",
     "Institution",
     "IntegrityEvent",
@@ -34,6 +35,7 @@ __all__ = [
     "ItemVersion",
     "ItemVersionRole",
     "Response",
+    "RecoveryCode",
     "Role",
     "User",
 ]

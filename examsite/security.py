@@ -8,7 +8,7 @@ from flask import Flask, abort, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from examsite.extensions import csrf, db, limiter, login_manager
+from examsite.extensions import csrf, limiter, login_manager
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -33,9 +33,9 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from examsite.accounts.models import User
+        from examsite.accounts.sessions import load_session_user
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return load_session_user(user_id)
 
     @login_manager.request_loader
     def load_user_from_token(req):

@@ -177,7 +177,7 @@ class Session:
             "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
         )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        self.csrf = csrf_from(client.get("/").get_data(as_text=True))
+        self.csrf = csrf_from(client.get("/", follow_redirects=True).get_data(as_text=True))
 
     def api(self, method: str, path: str, json=None, **kwargs):
         headers = kwargs.pop("headers", {})

@@ -48,3 +48,21 @@ class ChangePasswordForm(FlaskForm):
         "Repeat new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
     )
     submit = SubmitField("Change password")
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        validators=[DataRequired(), Length(max=32)],
+    )
+    submit = SubmitField("Continue")
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField("The 6-digit code your app shows now", validators=[DataRequired(), Length(max=16)])
+    submit = SubmitField("Turn on two-factor sign-in")
+
+
+class DisableTwoFactorForm(FlaskForm):
+    code = StringField("A current code or a recovery code", validators=[DataRequired(), Length(max=32)])
+    submit = SubmitField("Turn off two-factor sign-in")

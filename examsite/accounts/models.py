@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from examsite.extensions import db
@@ -50,6 +50,15 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: a one-time password (first administrator) must be changed at first login
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: when a one-time password stops working (None: the user chose their password)
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: sessions carry the epoch they started in; raising it ends every session of the user at
+    #: their next request (password change or reset, deactivation, role change)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the TOTP secret (base32) once two-factor sign-in is on; None while it is off
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: the last TOTP time step accepted, so a code cannot be used twice
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -108,6 +117,39 @@ def burn_password_check(password: str) -> None:
 
 
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
+
+
+class EndedSession(db.Model):
+    """A session ended by logging out: its cookie (or a copy of it) no longer logs anyone in.
+
+    Looked up in the same statement that loads the session's user, so it costs no extra query.
+    Rows older than the session lifetime are useless (such cookies are refused anyway) and are
+    purged at logout."""
+
+    __tablename__ = "ended_sessions"
+
+    #: the random id each session gets at login
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<EndedSession user={self.user_id} at {self.ended_at}>"
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app; only its SHA-256 is stored
+    (the codes are random, so a fast hash is enough)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} user={self.user_id}>"
 
 
 class ApiToken(db.Model):

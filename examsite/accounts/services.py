@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import bindparam, select
+from flask import current_app
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from examsite.accounts import throttle
 from examsite.accounts.models import (
     USER_ROLES,
     ApiToken,
+    EndedSession,
     User,
     burn_password_check,
     hash_password,
@@ -101,6 +104,8 @@ class LoginResult:
 
     user: User | None
     wait: throttle.Wait | None = None
+    #: the password was right, but it was a one-time password past its expiry
+    expired: bool = False
 
 
 def authenticate(email: str, password: str, address: str | None = None) -> LoginResult:
@@ -127,6 +132,9 @@ def authenticate(email: str, password: str, address: str | None = None) -> Login
         if attacked:
             record("login.under_attack", object_type="User", email=email)
         return LoginResult(None)
+    if user.password_expires_at is not None and user.password_expires_at <= utcnow():
+        record("login.expired_password", user, actor=user)
+        return LoginResult(None, expired=True)
     if upgraded:
         user.password_hash = upgraded
     user.last_login_at = utcnow()
@@ -171,6 +179,7 @@ def change_role(user: User, role: str, actor) -> None:
     if user.role != role:
         record("user.role", user, actor=actor, old=user.role, new=role)
         user.role = role
+        end_sessions(user)
 
 
 def set_active(user: User, active: bool, actor) -> None:
@@ -179,3 +188,53 @@ def set_active(user: User, active: bool, actor) -> None:
     if user.active != active:
         record("user.activate" if active else "user.deactivate", user, actor=actor)
         user.active = active
+        end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session and API token of this user at their next request (in the caller's
+    write): sessions carry the epoch they started in, and a token revoked is refused at once."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The user's own change: checked and hashed before the write begins; every other session
+    and every API token of the user ends (the caller keeps its own session, see sessions.py)."""
+    if not user.check_password(current):
+        raise AccountError("The current password is not correct.")
+    if problem := password_problem(new, user.email):
+        raise AccountError(problem)
+    password_hash = hash_password(new)
+    begin_write()
+    user.password_hash = password_hash
+    user.must_change_password = False
+    user.password_expires_at = None
+    end_sessions(user)
+    record("user.password", user, actor=user)
+
+
+def one_time_password_expiry():
+    """When a one-time password issued now stops working (ONE_TIME_PASSWORD_HOURS, default 72)."""
+    return utcnow() + timedelta(hours=current_app.config.get("ONE_TIME_PASSWORD_HOURS", 72))
+
+
+def set_one_time_password(user: User, password_hash: str) -> None:
+    """Give the user a one-time password (hashed beforehand, outside the write): it must be
+    changed at the next login, expires, and ends the user's sessions and tokens."""
+    user.password_hash = password_hash
+    user.must_change_password = True
+    user.password_expires_at = one_time_password_expiry()
+    end_sessions(user)
+
+
+def end_session(sid: str, user_id: int) -> None:
+    """Record a logged-out session so its cookie (or any copy) stops working; forget the ones
+    older than the session lifetime, whose cookies are refused anyway (in the caller's write)."""
+    db.session.add(EndedSession(sid=sid, user_id=user_id))
+    cutoff = utcnow() - current_app.permanent_session_lifetime - timedelta(days=1)
+    db.session.execute(delete(EndedSession).where(EndedSession.ended_at < cutoff))

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+import segno
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 
-from examsite.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
-from examsite.accounts.services import AccountError, authenticate, create_user
+from examsite.accounts import throttle
+from examsite.accounts import two_factor as second_factor
+from examsite.accounts.forms import (
+    ChangePasswordForm,
+    DisableTwoFactorForm,
+    EnableTwoFactorForm,
+    LoginForm,
+    RegisterForm,
+    TwoFactorForm,
+)
+from examsite.accounts.models import User
+from examsite.accounts.services import AccountError, authenticate, change_password, create_user
+from examsite.accounts.sessions import end_current_session, keep_session, start_session
 from examsite.audit.services import record
+from examsite.database import begin_write
+from examsite.errors import json_error
 from examsite.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -38,7 +53,7 @@ def register():
             form.email.errors.append(str(exc))
         else:
             db.session.commit()
-            login_user(user)
+            start_session(user)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("catalog.home"))
     return render_template(
@@ -55,8 +70,12 @@ def login():
     if form.validate_on_submit():
         result = authenticate(form.email.data, form.password.data, request.remote_addr or "-")
         user = result.user
+        if user is not None and user.totp_secret:
+            session[PENDING_2FA] = {"user": user.id, "epoch": user.session_epoch, "at": int(time.time())}
+            db.session.commit()
+            return redirect(url_for("accounts.two_factor_login", next=request.args.get("next")))
         if user is not None:
-            login_user(user)
+            start_session(user)
             record("login", user, actor=user)
         db.session.commit()
         if result.wait is not None:
@@ -67,6 +86,11 @@ def login():
             )
             headers = {"Retry-After": str(result.wait.seconds)}
             return render_template("accounts/login.html", form=form), 429, headers
+        if result.expired:
+            form.password.errors.append(
+                "This one-time password has expired. Please ask an administrator for a new one."
+            )
+            return render_template("accounts/login.html", form=form), 401
         if user is None:
             form.password.errors.append("The e-mail or password is not correct.")
             return render_template("accounts/login.html", form=form), 401
@@ -79,7 +103,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    user_id = current_user.id if current_user.is_authenticated else None
+    if user_id is not None:
+        begin_write()
+    end_current_session(user_id)
+    db.session.commit()
     flash("You are logged out.", "info")
     return redirect(url_for("catalog.home"))
 
@@ -89,13 +117,133 @@ def logout():
 def account():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
-            form.current.errors.append("The current password is not correct.")
+        try:
+            change_password(current_user, form.current.data, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            form.current.errors.append(str(exc))
         else:
-            current_user.set_password(form.password.data)
-            current_user.must_change_password = False
-            record("user.password", current_user, actor=current_user)
             db.session.commit()
+            keep_session(current_user)
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form)
+
+
+# Endpoints a user who must change their password may still reach.
+_WHILE_PASSWORD_MUST_CHANGE = {"accounts.account", "accounts.logout", "static"}
+# ... and one who must set up two-factor sign-in first.
+_WHILE_2FA_MISSING = _WHILE_PASSWORD_MUST_CHANGE | {"accounts.two_factor"}
+
+
+@bp.before_app_request
+def require_password_change():
+    """While a one-time password is in use, every page but the account page and logout leads
+    there, and every API call is refused with 403 password_change_required."""
+    endpoint = request.endpoint or ""
+    if endpoint in _WHILE_PASSWORD_MUST_CHANGE or endpoint.startswith("health."):
+        return None
+    if not current_user.is_authenticated:
+        return None
+    if current_user.must_change_password:
+        if request.path.startswith("/api/"):
+            return json_error(
+                403, "password_change_required", "Change your password on the account page before you go on."
+            )
+        flash("Please choose a new password before you go on.", "info")
+        return redirect(url_for("accounts.account"))
+    missing_2fa = not current_user.totp_secret and second_factor.required_for(current_user)
+    if missing_2fa and endpoint not in _WHILE_2FA_MISSING:
+        if request.path.startswith("/api/"):
+            return json_error(403, "two_factor_required", "Set up two-factor sign-in on the account page.")
+        return redirect(url_for("accounts.two_factor"))
+    return None
+
+
+PENDING_2FA = "examsite_2fa_pending"
+PENDING_2FA_SECONDS = 300
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def two_factor_login():
+    """The second step of signing in, after a correct password (within five minutes)."""
+    pending = session.get(PENDING_2FA)
+    user = db.session.get(User, pending["user"]) if isinstance(pending, dict) else None
+    if (
+        user is None
+        or not user.totp_secret
+        or user.session_epoch != pending.get("epoch")
+        or time.time() - pending.get("at", 0) > PENDING_2FA_SECONDS
+    ):
+        session.pop(PENDING_2FA, None)
+        flash("Please log in again.", "info")
+        return redirect(url_for("accounts.login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        address = request.remote_addr or "-"
+        if wait := throttle.wait_before_login(user.email, address):
+            form.code.errors.append(f"Too many wrong codes. Please wait {wait.seconds} s and try again.")
+            return render_template("accounts/two_factor_login.html", form=form), 429
+        if second_factor.verify(user, form.code.data):
+            session.pop(PENDING_2FA, None)
+            start_session(user)
+            record("login", user, actor=user)
+            db.session.commit()
+            if user.must_change_password:
+                return redirect(url_for("accounts.account"))
+            return redirect(_safe_next(request.args.get("next")))
+        begin_write()
+        if throttle.record_failure(user.email, address):
+            record("login.under_attack", object_type="User", email=user.email)
+        record("login.2fa_failed", user, actor=user)
+        db.session.commit()
+        form.code.errors.append("That code is not correct.")
+        return render_template("accounts/two_factor_login.html", form=form), 401
+    return render_template("accounts/two_factor_login.html", form=form)
+
+
+PENDING_SECRET = "examsite_2fa_secret"  # noqa: S105 - a session key name, not a secret
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    """Set up two-factor sign-in (QR code and key, then a code to prove it), or see its state."""
+    required = second_factor.required_for(current_user)
+    if current_user.totp_secret:
+        return render_template("accounts/two_factor.html", form=DisableTwoFactorForm(), required=required)
+    secret = session.get(PENDING_SECRET) or second_factor.new_secret()
+    session[PENDING_SECRET] = secret
+    form = EnableTwoFactorForm()
+    if form.validate_on_submit():
+        codes = second_factor.enable(current_user, secret, form.code.data)
+        if codes is not None:
+            db.session.commit()
+            session.pop(PENDING_SECRET, None)
+            return render_template("accounts/two_factor.html", recovery_codes=codes, required=required)
+        form.code.errors.append("That code is not correct. Check the time on your phone and try again.")
+    uri = second_factor.provisioning_uri(current_user, secret)
+    return render_template(
+        "accounts/two_factor.html",
+        form=form,
+        secret=secret,
+        qr=segno.make(uri, error="m").svg_data_uri(scale=5, border=4),
+        required=required,
+    ), 422 if form.errors else 200
+
+
+@bp.post("/account/two-factor/disable")
+@login_required
+def disable_two_factor():
+    form = DisableTwoFactorForm()
+    if form.validate_on_submit() and second_factor.disable(current_user, form.code.data):
+        db.session.commit()
+        flash("Two-factor sign-in is off.", "success")
+        return redirect(url_for("accounts.account"))
+    db.session.rollback()
+    flash(
+        "Two-factor sign-in stays on: the code was not correct, or your account type requires it.",
+        "error",
+    )
+    return redirect(url_for("accounts.two_factor"))

@@ -12,6 +12,18 @@ bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
 
+#: the largest id a path takes (the id columns are PostgreSQL `integer`); a larger one names nothing
+MAX_ID = 2**31 - 1
+
+
+@bp.before_request
+def ids_in_range():
+    """404 for a path id beyond the id columns' range, before a query overflows the database's."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and value > MAX_ID:
+            raise ApiError(404, "not_found", "No such resource.")
+
+
 @bp.before_request
 def one_statement_saves():
     """Registered first: it must run before anything reads the database (the user's lookup)."""

@@ -8,6 +8,7 @@ import hmac
 from flask import Response, current_app, jsonify, url_for
 
 from examsite.api import bp
+from examsite.api.schemas import Certificate, CertificateStatus, IssuerProfile, Jwk, Jwks, reply
 from examsite.catalog.services import get_role
 from examsite.certificates.badge_image import issuer_logo_svg, role_badge_svg
 from examsite.certificates.credential import (
@@ -43,7 +44,7 @@ def _base() -> str:
 @bp.get("/certificates/<code>")
 @limiter.limit(_verify_limit)
 def certificate(code: str):
-    return jsonify(public_view(_certificate(code)))
+    return jsonify(reply(Certificate, public_view(_certificate(code))))
 
 
 @bp.get("/certificates/<code>/status")
@@ -53,17 +54,16 @@ def certificate_status(code: str):
 
     cert = _certificate(code)
     revoked = [{"id": _credential_url(cert), "reason": cert.revoked_reason}] if cert.revoked_at else []
-    return jsonify(
-        {
-            **revocation_list(_status_url(cert), _issuer_id(), revoked),
-            "code": cert.code,
-            "status": status_of(cert),
-            "revoked": cert.revoked_at is not None,
-            "revoked_at": isoformat(cert.revoked_at),
-            "revoked_reason": cert.revoked_reason,
-            "checked_at": isoformat(utcnow()),
-        }
-    )
+    status = {
+        **revocation_list(_status_url(cert), _issuer_id(), revoked),
+        "code": cert.code,
+        "status": status_of(cert),
+        "revoked": cert.revoked_at is not None,
+        "revoked_at": isoformat(cert.revoked_at),
+        "revoked_reason": cert.revoked_reason,
+        "checked_at": isoformat(utcnow()),
+    }
+    return jsonify(reply(CertificateStatus, status))
 
 
 def _credential_url(cert) -> str:
@@ -173,12 +173,12 @@ def issuer_profile():
     }
     if current_app.config["ISSUER_EMAIL"]:
         profile["email"] = current_app.config["ISSUER_EMAIL"]
-    return jsonify(profile)
+    return jsonify(reply(IssuerProfile, profile))
 
 
 @bp.get("/issuer/jwks.json")
 def issuer_jwks():
-    return jsonify(public_jwks())
+    return jsonify(reply(Jwks, public_jwks()))
 
 
 @bp.get("/issuer/keys/<thumbprint>")
@@ -187,5 +187,5 @@ def issuer_key(thumbprint: str):
 
     for key in verification_keys():
         if thumbprint_of(key) == thumbprint:
-            return jsonify(jwk_for(key))
+            return jsonify(reply(Jwk, jwk_for(key)))
     raise ApiError(404, "not_found", "No signing key has that thumbprint.")

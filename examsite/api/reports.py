@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from examsite.api import bp
+from examsite.api.schemas import PassRateReport, reply
 from examsite.errors import ApiError
 from examsite.reports.queries import ReportError, overall, parse_filters, pass_rate_rows
 from examsite.reports.views import csv_response
@@ -25,12 +26,11 @@ def pass_rates_report():
     if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
         response = csv_response(filters)
     else:
-        response = jsonify(
-            {
-                **filters.as_dict(),
-                "rows": [r.as_dict() for r in pass_rate_rows(filters)],
-                "total": overall(filters).as_dict(),
-            }
-        )
+        report = {
+            **filters.as_dict(),
+            "rows": [r.as_dict() for r in pass_rate_rows(filters)],
+            "total": overall(filters).as_dict(),
+        }
+        response = jsonify(reply(PassRateReport, report))
     response.vary.add("Accept")
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from examsite.api import bp
+from examsite.api.schemas import RoleList, reply
 from examsite.catalog.services import roles_by_category
 
 
@@ -32,4 +33,4 @@ def list_roles():
                     },
                 }
             )
-    return jsonify({"roles": roles})
+    return jsonify(reply(RoleList, {"roles": roles}))

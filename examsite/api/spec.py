@@ -1,38 +1,275 @@
-"""The OpenAPI 3.1 description of /api/v1 (validated by openapi-spec-validator in the tests)."""
+"""The OpenAPI 3.1 description of /api/v1, built from the pydantic models the views use.
+
+Paths, parameters and statuses are written here; every body schema comes from
+`examsite.api.schemas`, so a field a view adds or drops changes the document with it. Checked
+by openapi-spec-validator and against the running app by schemathesis (tests/integration/
+test_openapi.py, tests/integration/test_schemathesis.py).
+"""
 
 from __future__ import annotations
 
+import json
+from functools import cache
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from examsite.api import MAX_ID
+from examsite.api import schemas as s
+from examsite.reports.queries import ATTEMPT_SCOPES, GROUPINGS
+
+
+def _ref(model: type[BaseModel]) -> dict:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(model: type[BaseModel], description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+
 
 def _error(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+    return _json(s.Error, description)
 
 
-def _json(schema_ref: str, description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
-    }
+def _body(model: type[BaseModel]) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(model)}}}
 
 
-ATTEMPT_ID = {"name": "attempt_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-CODE = {
-    "name": "code",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "Certificate code; case, spaces and dashes are ignored.",
-}
-TRAINEE_ERRORS = {
-    "401": _error("Not logged in"),
+def _svg(description: str) -> dict:
+    return {"description": description, "content": {"image/svg+xml": {"schema": {"type": "string"}}}}
+
+
+def _id(name: str) -> dict:
+    schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _text(name: str, description: str | None = None) -> dict:
+    parameter = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+    return parameter | ({"description": description} if description else {})
+
+
+ATTEMPT_ID = _id("attempt_id")
+CODE = _text("code", "Certificate code; case, spaces and dashes are ignored.")
+#: what every trainee call can answer besides its own replies
+TRAINEE = {
+    "401": _error("Not logged in, or the bearer token is not valid"),
     "403": _error("Not a trainee account"),
     "404": _error("No such attempt (also another user's)"),
 }
+#: what every write can answer before its view runs
+WRITE = {
+    "400": _error("Malformed JSON, or a cookie session without its X-CSRFToken"),
+    "413": _error("Body too large"),
+}
+LIMITED = {"429": _error("Rate limited (Retry-After says when to try again)")}
+PUBLIC: dict = {"security": []}
+
+
+def _operations() -> dict:
+    return {
+        "/roles": {
+            "get": {
+                "summary": "The twelve roles and their exam settings",
+                **PUBLIC,
+                "responses": {"200": _json(s.RoleList, "Roles")},
+            }
+        },
+        "/attempts": {
+            "post": {
+                "summary": "Start an exam, or resume the open attempt",
+                "requestBody": _body(s.StartAttemptIn),
+                "responses": {
+                    "201": _json(s.Attempt, "Started"),
+                    "200": _json(s.Attempt, "Resumed"),
+                    **WRITE,
+                    **TRAINEE,
+                    "404": _error("Unknown role"),
+                    "409": _error("retake_not_allowed (with available_at) or exam_unavailable"),
+                    "422": _error("Missing or invalid role"),
+                },
+            }
+        },
+        "/attempts/{attempt_id}": {
+            "get": {
+                "summary": "An attempt with its items (never keys while open)",
+                "parameters": [ATTEMPT_ID],
+                "responses": {"200": _json(s.Attempt, "The attempt"), **TRAINEE},
+            }
+        },
+        "/attempts/{attempt_id}/time": {
+            "get": {
+                "summary": "The server's clock and the attempt's deadline",
+                "parameters": [ATTEMPT_ID],
+                "responses": {"200": _json(s.Clock, "Clock"), **TRAINEE},
+            }
+        },
+        "/attempts/{attempt_id}/responses/{item_id}": {
+            "put": {
+                "summary": "Save one answer durably (committed before the reply)",
+                "parameters": [ATTEMPT_ID, _id("item_id")],
+                "requestBody": _body(s.ResponseIn),
+                "responses": {
+                    "200": _json(s.Saved, "Saved"),
+                    **WRITE,
+                    **TRAINEE,
+                    "404": _error("No such attempt or item (also another user's)"),
+                    "409": _error("The attempt is closed (deadline plus grace passed, or submitted)"),
+                    "422": _error("Unknown option or bad values"),
+                },
+            }
+        },
+        "/attempts/{attempt_id}/submit": {
+            "post": {
+                "summary": "Submit and score; repeating returns the same result",
+                "parameters": [ATTEMPT_ID],
+                "responses": {"200": _json(s.Result, "The result"), **WRITE, **TRAINEE},
+            }
+        },
+        "/attempts/{attempt_id}/events": {
+            "post": {
+                "summary": "Record an integrity event (tab hidden, blur, copy)",
+                "parameters": [ATTEMPT_ID],
+                "requestBody": _body(s.EventIn),
+                "responses": {
+                    "201": _json(s.Event, "Recorded"),
+                    **WRITE,
+                    **TRAINEE,
+                    "409": _error("The attempt is closed (attempt_status says how)"),
+                    "422": _error("Unknown kind"),
+                    "429": _error("An event of this kind was just recorded"),
+                },
+            }
+        },
+        "/certificates/{code}": {
+            "get": {
+                "summary": "Verify a certificate",
+                **PUBLIC,
+                "parameters": [CODE],
+                "responses": {
+                    "200": _json(s.Certificate, "The certificate"),
+                    "404": _error("Unknown code"),
+                    **LIMITED,
+                },
+            }
+        },
+        "/certificates/{code}/status": {
+            "get": {
+                "summary": "Revocation status (referenced by the credential)",
+                **PUBLIC,
+                "parameters": [CODE],
+                "responses": {
+                    "200": _json(s.CertificateStatus, "Status, with the 1EdTech Revocation List"),
+                    "404": _error("Unknown code"),
+                    **LIMITED,
+                },
+            }
+        },
+        "/certificates/{code}/credential": {
+            "get": {
+                "summary": "The signed Open Badges 3.0 credential (VC-JWT)",
+                **PUBLIC,
+                "parameters": [CODE],
+                "responses": {
+                    "200": {
+                        "description": "Compact JWS",
+                        "content": {"application/vc+jwt": {"schema": {"type": "string"}}},
+                    },
+                    "404": _error("Unknown code"),
+                    **LIMITED,
+                },
+            }
+        },
+        "/certificates/{code}/badge.svg": {
+            "get": {
+                "summary": "The role's badge image baked with the signed credential (OB 3.0 SVG baking)",
+                **PUBLIC,
+                "parameters": [CODE],
+                "responses": {"200": _svg("SVG"), "404": _error("Unknown code"), **LIMITED},
+            }
+        },
+        "/issuer": {
+            "get": {
+                "summary": "The issuer profile",
+                **PUBLIC,
+                "responses": {"200": _json(s.IssuerProfile, "Profile")},
+            }
+        },
+        "/issuer/jwks.json": {
+            "get": {
+                "summary": "The issuer's public keys (JWKS)",
+                **PUBLIC,
+                "responses": {"200": _json(s.Jwks, "JWKS")},
+            }
+        },
+        "/issuer/keys/{thumbprint}": {
+            "get": {
+                "summary": "One signing key's public JWK (what a credential's kid points to)",
+                **PUBLIC,
+                "parameters": [_text("thumbprint")],
+                "responses": {"200": _json(s.Jwk, "JWK"), "404": _error("Unknown key")},
+            }
+        },
+        "/issuer/image.svg": {
+            "get": {"summary": "The issuer's image", **PUBLIC, "responses": {"200": _svg("SVG")}}
+        },
+        "/roles/{slug}/badge.svg": {
+            "get": {
+                "summary": "A role's badge image (the achievement's image)",
+                **PUBLIC,
+                "parameters": [_text("slug")],
+                "responses": {"200": _svg("SVG"), "404": _error("Unknown role")},
+            }
+        },
+        "/reports/pass-rates": {
+            "get": {
+                "summary": "Pass-rate report (administrators)",
+                "parameters": [
+                    _query("by", {"type": "string", "enum": list(GROUPINGS)}),
+                    _query("from", {"type": "string"}, "ISO date or datetime (UTC by default); inclusive"),
+                    _query("to", {"type": "string"}, "ISO date or datetime; exclusive"),
+                    _query("attempts", {"type": "string", "enum": list(ATTEMPT_SCOPES)}),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Rows as JSON, or CSV with Accept: text/csv",
+                        "content": {
+                            "application/json": {"schema": _ref(s.PassRateReport)},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "401": _error("Not logged in"),
+                    "403": _error("Not an administrator"),
+                    "422": _error("Bad parameters (`fields` says which)"),
+                },
+            }
+        },
+    }
+
+
+def _query(name: str, schema: dict, description: str | None = None) -> dict:
+    parameter = {"name": name, "in": "query", "schema": schema}
+    return parameter | ({"description": description} if description else {})
+
+
+def components() -> dict:
+    """Every model's JSON schema, requests as validated and replies as serialized."""
+    models = [(m, "validation" if issubclass(m, s.Request) else "serialization") for m in s.COMPONENTS]
+    _, document = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    return document["$defs"]
+
+
+@cache
+def _document() -> str:
+    return json.dumps(_build())
 
 
 def build_spec() -> dict:
+    """A fresh copy of the document (the caller may extend it); built once per process."""
+    return json.loads(_document())
+
+
+def _build() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -44,398 +281,12 @@ def build_spec() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"session": []}],
-        "paths": {
-            "/roles": {
-                "get": {
-                    "summary": "The twelve roles and their exam settings",
-                    "security": [],
-                    "responses": {"200": _json("RoleList", "Roles")},
-                }
-            },
-            "/attempts": {
-                "post": {
-                    "summary": "Start an exam, or resume the open attempt",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["role"],
-                                    "properties": {"role": {"type": "string"}},
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "201": _json("Attempt", "Started"),
-                        "200": _json("Attempt", "Resumed"),
-                        "400": _error("Malformed JSON"),
-                        "401": _error("Not logged in"),
-                        "403": _error("Not a trainee account"),
-                        "404": _error("Unknown role"),
-                        "409": _error("retake_not_allowed (with available_at) or exam_unavailable"),
-                        "422": _error("Missing role"),
-                    },
-                }
-            },
-            "/attempts/{attempt_id}": {
-                "get": {
-                    "summary": "An attempt with its items (never keys while open)",
-                    "parameters": [ATTEMPT_ID],
-                    "responses": {"200": _json("Attempt", "The attempt"), **TRAINEE_ERRORS},
-                }
-            },
-            "/attempts/{attempt_id}/time": {
-                "get": {
-                    "summary": "The server's clock and the attempt's deadline",
-                    "parameters": [ATTEMPT_ID],
-                    "responses": {"200": _json("Clock", "Clock"), **TRAINEE_ERRORS},
-                }
-            },
-            "/attempts/{attempt_id}/responses/{item_id}": {
-                "put": {
-                    "summary": "Save one answer durably (committed before the reply)",
-                    "parameters": [
-                        ATTEMPT_ID,
-                        {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}},
-                    ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/ResponseIn"}}
-                        },
-                    },
-                    "responses": {
-                        "200": _json("Saved", "Saved"),
-                        "400": _error("Malformed JSON"),
-                        **TRAINEE_ERRORS,
-                        "409": _error("The attempt is closed (deadline plus grace passed, or submitted)"),
-                        "413": _error("Body too large"),
-                        "422": _error("Unknown option or bad values"),
-                    },
-                }
-            },
-            "/attempts/{attempt_id}/submit": {
-                "post": {
-                    "summary": "Submit and score; repeating returns the same result",
-                    "parameters": [ATTEMPT_ID],
-                    "responses": {"200": _json("Result", "The result"), **TRAINEE_ERRORS},
-                }
-            },
-            "/attempts/{attempt_id}/events": {
-                "post": {
-                    "summary": "Record an integrity event (tab hidden, blur, copy)",
-                    "parameters": [ATTEMPT_ID],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["kind"],
-                                    "properties": {
-                                        "kind": {
-                                            "type": "string",
-                                            "enum": [
-                                                "tab_hidden",
-                                                "window_blur",
-                                                "copy",
-                                                "paste",
-                                                "second_device",
-                                                "resumed",
-                                            ],
-                                        },
-                                        "details": {"type": "object"},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "201": {"description": "Recorded"},
-                        **TRAINEE_ERRORS,
-                        "409": _error("The attempt is closed (attempt_status says how)"),
-                        "422": _error("Unknown kind"),
-                        "429": _error("An event of this kind was just recorded"),
-                    },
-                }
-            },
-            "/certificates/{code}": {
-                "get": {
-                    "summary": "Verify a certificate",
-                    "security": [],
-                    "parameters": [CODE],
-                    "responses": {
-                        "200": _json("Certificate", "The certificate"),
-                        "404": _error("Unknown code"),
-                        "429": _error("Rate limited"),
-                    },
-                }
-            },
-            "/certificates/{code}/status": {
-                "get": {
-                    "summary": "Revocation status (referenced by the credential)",
-                    "security": [],
-                    "parameters": [CODE],
-                    "responses": {
-                        "200": {
-                            "description": "Status, with the 1EdTech Revocation List's revokedCredential"
-                        },
-                        "404": _error("Unknown code"),
-                        "429": _error("Rate limited"),
-                    },
-                }
-            },
-            "/certificates/{code}/credential": {
-                "get": {
-                    "summary": "The signed Open Badges 3.0 credential (VC-JWT)",
-                    "security": [],
-                    "parameters": [CODE],
-                    "responses": {
-                        "200": {
-                            "description": "Compact JWS",
-                            "content": {"application/vc+jwt": {"schema": {"type": "string"}}},
-                        },
-                        "404": _error("Unknown code"),
-                    },
-                }
-            },
-            "/issuer": {
-                "get": {
-                    "summary": "The issuer profile",
-                    "security": [],
-                    "responses": {"200": {"description": "Profile"}},
-                }
-            },
-            "/issuer/jwks.json": {
-                "get": {
-                    "summary": "The issuer's public keys (JWKS)",
-                    "security": [],
-                    "responses": {"200": {"description": "JWKS"}},
-                }
-            },
-            "/certificates/{code}/badge.svg": {
-                "get": {
-                    "summary": "The role's badge image baked with the signed credential (OB 3.0 SVG baking)",
-                    "security": [],
-                    "parameters": [CODE],
-                    "responses": {
-                        "200": {
-                            "description": "SVG",
-                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
-                        },
-                        "404": _error("Unknown code"),
-                        "429": _error("Rate limited"),
-                    },
-                }
-            },
-            "/issuer/keys/{thumbprint}": {
-                "get": {
-                    "summary": "One signing key's public JWK (what a credential's kid points to)",
-                    "security": [],
-                    "parameters": [
-                        {"name": "thumbprint", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
-                    "responses": {"200": {"description": "JWK"}, "404": _error("Unknown key")},
-                }
-            },
-            "/issuer/image.svg": {
-                "get": {
-                    "summary": "The issuer's image",
-                    "security": [],
-                    "responses": {
-                        "200": {
-                            "description": "SVG",
-                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
-                        }
-                    },
-                }
-            },
-            "/roles/{slug}/badge.svg": {
-                "get": {
-                    "summary": "A role's badge image (the achievement's image)",
-                    "security": [],
-                    "parameters": [
-                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "SVG",
-                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
-                        },
-                        "404": _error("Unknown role"),
-                    },
-                }
-            },
-            "/reports/pass-rates": {
-                "get": {
-                    "summary": "Pass-rate report (administrators)",
-                    "parameters": [
-                        {
-                            "name": "by",
-                            "in": "query",
-                            "schema": {
-                                "type": "string",
-                                "enum": ["role", "category", "institution", "cohort", "month"],
-                            },
-                        },
-                        {
-                            "name": "from",
-                            "in": "query",
-                            "schema": {"type": "string"},
-                            "description": "ISO date or datetime (UTC unless an offset is given); inclusive",
-                        },
-                        {
-                            "name": "to",
-                            "in": "query",
-                            "schema": {"type": "string"},
-                            "description": "ISO date or datetime; exclusive",
-                        },
-                        {
-                            "name": "attempts",
-                            "in": "query",
-                            "schema": {"type": "string", "enum": ["first", "all"]},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "Rows as JSON, or CSV with Accept: text/csv",
-                            "content": {
-                                "application/json": {"schema": {"type": "object"}},
-                                "text/csv": {"schema": {"type": "string"}},
-                            },
-                        },
-                        "401": _error("Not logged in"),
-                        "403": _error("Not an administrator"),
-                        "422": _error("Bad parameters"),
-                    },
-                }
-            },
-        },
+        "paths": _operations(),
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error", "message"],
-                    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-                },
-                "RoleList": {
-                    "type": "object",
-                    "properties": {
-                        "roles": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["slug", "name", "category", "track", "exam"],
-                                "properties": {
-                                    "slug": {"type": "string"},
-                                    "name": {"type": "string"},
-                                    "category": {"type": "string"},
-                                    "track": {"type": "string", "enum": ["community college", "university"]},
-                                    "exam": {
-                                        "type": "object",
-                                        "properties": {
-                                            "items": {"type": "integer"},
-                                            "minutes": {"type": "integer"},
-                                            "passing_percent": {"type": "number"},
-                                        },
-                                    },
-                                },
-                            },
-                        }
-                    },
-                },
-                "Option": {
-                    "type": "object",
-                    "properties": {"id": {"type": "string"}, "text": {"type": "string"}},
-                },
-                "AttemptItem": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "position": {"type": "integer"},
-                        "stem": {"type": "string"},
-                        "type": {"type": "string", "enum": ["single", "multiple"]},
-                        "options": {"type": "array", "items": {"$ref": "#/components/schemas/Option"}},
-                        "response": {"type": "array", "items": {"type": "string"}},
-                        "flagged": {"type": "boolean"},
-                        "scenario": {"type": ["object", "null"]},
-                    },
-                },
-                "Attempt": {
-                    "type": "object",
-                    "required": ["id", "role", "status", "started_at", "deadline", "server_time"],
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "role": {"type": "string"},
-                        "status": {"type": "string", "enum": ["in_progress", "submitted", "expired"]},
-                        "started_at": {"type": "string", "format": "date-time"},
-                        "deadline": {"type": "string", "format": "date-time"},
-                        "server_time": {"type": "string", "format": "date-time"},
-                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/AttemptItem"}},
-                        "result": {"$ref": "#/components/schemas/Result"},
-                    },
-                },
-                "Clock": {
-                    "type": "object",
-                    "properties": {
-                        "status": {"type": "string"},
-                        "deadline": {"type": "string", "format": "date-time"},
-                        "server_time": {"type": "string", "format": "date-time"},
-                    },
-                },
-                "ResponseIn": {
-                    "type": "object",
-                    "properties": {
-                        "choices": {"type": "array", "items": {"type": "string"}, "maxItems": 6},
-                        "flagged": {"type": "boolean"},
-                    },
-                },
-                "Saved": {
-                    "type": "object",
-                    "required": ["saved_at"],
-                    "properties": {"saved_at": {"type": "string", "format": "date-time"}},
-                },
-                "Result": {
-                    "type": "object",
-                    "properties": {
-                        "status": {"type": "string"},
-                        "score_percent": {"type": "number"},
-                        "passed": {"type": "boolean"},
-                        "domains": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "correct": {"type": "integer"},
-                                    "total": {"type": "integer"},
-                                },
-                            },
-                        },
-                        "certificate": {
-                            "type": ["object", "null"],
-                            "properties": {"code": {"type": "string"}},
-                        },
-                    },
-                },
-                "Certificate": {
-                    "type": "object",
-                    "properties": {
-                        "code": {"type": "string"},
-                        "holder": {"type": "string"},
-                        "role": {"type": "object"},
-                        "issued_at": {"type": "string", "format": "date-time"},
-                        "expires_at": {"type": "string", "format": "date-time"},
-                        "status": {"type": "string", "enum": ["valid", "revoked", "expired"]},
-                        "revoked_reason": {"type": ["string", "null"]},
-                    },
-                },
-            },
+            "schemas": components(),
         },
     }

@@ -78,6 +78,7 @@ def setup_command(no_banks: bool) -> None:
     from flask_migrate import upgrade
 
     from examsite.accounts.models import User
+    from examsite.accounts.services import one_time_password_expiry
     from examsite.banks.importer import import_banks
 
     require_database()
@@ -91,7 +92,13 @@ def setup_command(no_banks: bool) -> None:
     if not admins:
         email = os.environ.get("ADMIN_EMAIL", "admin@example.org").lower()
         password = secrets.token_urlsafe(12)
-        admin = User(email=email, name="Administrator", role="admin", must_change_password=True)
+        admin = User(
+            email=email,
+            name="Administrator",
+            role="admin",
+            must_change_password=True,
+            password_expires_at=one_time_password_expiry(),
+        )
         admin.set_password(password)
         db.session.add(admin)
         db.session.commit()

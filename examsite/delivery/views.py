@@ -157,6 +157,7 @@ def _with_device_cookie(attempt):
 def review(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     if not attempt.is_open:
+        flash(closed_reason(attempt), "info")
         return redirect(url_for("delivery.result", attempt_id=attempt.id))
     rows = attempt_rows(attempt)
     unanswered = [r.position for r in rows if not r.answered]

@@ -15,7 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from examsite.accounts.models import User, hash_password, normalize_email
-from examsite.accounts.services import create_user
+from examsite.accounts.services import create_user, one_time_password_expiry, set_one_time_password
 from examsite.audit.services import record
 from examsite.extensions import db
 from examsite.programs.models import Accommodation, Cohort, Institution
@@ -231,8 +231,7 @@ def clear_accommodation(user: User, actor) -> bool:
 def issue_one_time_password(user: User, actor) -> str:
     """A fresh password for someone who cannot log in; shown once, changed at first login."""
     password = one_time_password()
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
+    set_one_time_password(user, hash_password(password))
     record("user.one_time_password", user, actor=actor)
     return password
 
@@ -425,6 +424,7 @@ def _apply_rows(institution: Institution, report: RosterReport, actor) -> None:
                 password_hash=hashes[row.line],
             )
             user.must_change_password = True
+            user.password_expires_at = one_time_password_expiry()
         else:
             user = db.session.scalar(select(User).where(User.email == row.email))
         assign_cohort(user, cohort, actor)

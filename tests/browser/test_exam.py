@@ -118,3 +118,71 @@ def test_time_running_out_scores_saved_answers(live_server, page):
         assert len(stored_choices(live_server, attempt_id)) == 1
     finally:
         live_server.flask("exams", "configure", ROLE, "--minutes", "30")
+
+
+def test_closed_in_another_window_then_answer_changed(live_server, page, check_a11y):
+    email = live_server.create_user("trainee")
+    log_in(page, live_server, email)
+    attempt_id = start_exam(page, live_server)
+    # a second window (same browser, same session) submits the attempt
+    other = page.context.new_page()
+    other.goto(f"{live_server.url}/attempts/{attempt_id}/review")
+    other.get_by_role("button", name="Submit the exam for scoring").click()
+    other.wait_for_url(re.compile(r"/result$"))
+    other.close()
+    # back in the first window: the save is held while "Save and next" waits on it
+    held = []
+    page.route(re.compile(r"/api/v1/attempts/\d+/responses/\d+$"), lambda route: held.append(route))
+    page.locator('input[name="choice"]').first.check()
+    page.get_by_role("button", name="Save and next").click()
+    expect(page.locator("#save-state")).to_have_text("Saving before moving on…")
+    assert len(held) == 1
+    held[0].continue_()  # the server answers 409 attempt_submitted
+    page.wait_for_url(re.compile(rf"/attempts/{attempt_id}/result$"))
+    expect(page.locator("main")).to_contain_text("submitted, from another window or device")
+    assert "time is up" not in page.locator("main").inner_text().lower()
+    check_a11y(page, "result after closing elsewhere")
+    assert stored_choices(live_server, attempt_id) == {}
+    status = live_server.sql("SELECT status FROM attempts WHERE id = :a", a=attempt_id)[0][0]
+    assert status == "submitted"
+
+
+def test_refused_answer_is_announced_and_navigation_stays(live_server, page):
+    email = live_server.create_user("trainee")
+    log_in(page, live_server, email)
+    attempt_id = start_exam(page, live_server)
+    held = []
+    page.route(re.compile(r"/api/v1/attempts/\d+/responses/\d+$"), lambda route: held.append(route))
+    page.locator('input[name="choice"]').first.check()
+    page.get_by_role("button", name="Save and next").click()
+    expect(page.locator("#save-state")).to_have_text("Saving before moving on…")
+    held[0].fulfill(
+        status=422,
+        content_type="application/json",
+        body='{"error": "unknown_option", "message": "Unknown option(s): x."}',
+    )
+    expect(page.locator("#save-state")).to_contain_text("refused: Unknown option(s): x.")
+    assert page.url.endswith("/items/1")
+    page.unroute(re.compile(r"/api/v1/attempts/\d+/responses/\d+$"))
+    # the page is not stuck: the next action goes on
+    page.get_by_role("button", name="Save and next").click()
+    page.wait_for_url(re.compile(rf"/attempts/{attempt_id}/items/2$"))
+
+
+def test_enter_on_an_option_without_javascript(live_server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        email = live_server.create_user("trainee")
+        log_in(page, live_server, email)
+        attempt_id = start_exam(page, live_server)
+        page.goto(f"{live_server.url}/attempts/{attempt_id}/items/2")
+        option = page.locator('input[name="choice"]').first
+        chosen = option.get_attribute("value")
+        option.check()
+        option.press("Enter")  # the form's default button: save and next, not "Previous"
+        page.wait_for_url(re.compile(rf"/attempts/{attempt_id}/items/3$"))
+        assert stored_choices(live_server, attempt_id) == {2: [chosen]}
+    finally:
+        context.close()

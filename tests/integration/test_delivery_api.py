@@ -368,3 +368,43 @@ def test_previous_items_avoided_when_pool_allows(app, session, clock, runner):
             return {r.item_version.item_id for r in rows}
 
         assert not item_ids(first["id"]) & item_ids(second["id"])
+
+
+def event_kinds(app, attempt_id):
+    from examsite.delivery.models import IntegrityEvent
+
+    with app.app_context():
+        return db.session.scalars(
+            select(IntegrityEvent.kind)
+            .where(IntegrityEvent.attempt_id == attempt_id)
+            .order_by(IntegrityEvent.id)
+        ).all()
+
+
+@pytest.mark.parametrize(
+    ("close", "status"),
+    [("submit", "submitted"), ("time", "expired")],
+)
+def test_integrity_events_refused_once_closed(app, session, clock, close, status):
+    attempt = start(session).get_json()
+    url = f"/api/v1/attempts/{attempt['id']}/events"
+    if close == "submit":
+        session.api("POST", f"/api/v1/attempts/{attempt['id']}/submit")
+    else:
+        clock.advance(minutes=31, seconds=1)  # past the deadline and its 60 s grace
+    refused = session.api("POST", url, json={"kind": "tab_hidden"})
+    assert refused.status_code == 409
+    assert set(refused.get_json()) >= {"error", "message"}
+    assert refused.get_json()["attempt_status"] == status
+    assert event_kinds(app, attempt["id"]) == []
+
+
+def test_a_second_device_is_recorded_whatever_the_throttle(app, session, login, trainee, clock):
+    attempt = start(session).get_json()
+    assert (
+        session.api("POST", f"/api/v1/attempts/{attempt['id']}/events", json={"kind": "copy"}).status_code
+        == 201
+    )
+    session.client.get(f"/attempts/{attempt['id']}/items/1")
+    login(trainee).client.get(f"/attempts/{attempt['id']}/items/1")  # another browser, same second
+    assert event_kinds(app, attempt["id"]) == ["copy", "second_device"]

@@ -94,3 +94,58 @@ def test_result_page_hides_keys_and_points_to_weak_domains(app, login, make_user
 def test_trainee_pages_need_a_trainee(client, login, make_user, banks):
     assert client.get(f"/exams/{ROLE}/start").status_code == 302
     assert login(make_user("admin")).client.get(f"/exams/{ROLE}/start").status_code == 403
+
+
+def _started(session) -> int:
+    started = session.form(f"/exams/{ROLE}/start", {})
+    return int(re.search(r"/attempts/(\d+)/", started.headers["Location"]).group(1))
+
+
+def test_enter_in_an_option_saves_and_goes_next(login, make_user, banks):
+    """The form's first submit button is what Enter presses (implicit submission): save and next."""
+    session = login(make_user("trainee"))
+    attempt_id = _started(session)
+    for position, default in ((2, "next"), (7, "review")):
+        page = session.client.get(f"/attempts/{attempt_id}/items/{position}").get_data(as_text=True)
+        first_button = re.search(r"<button[^>]*>", page.split('id="answer-form"', 1)[1]).group(0)
+        assert f'value="{default}"' in first_button and "hidden" in first_button
+        assert page.index('value="prev"') > page.index(first_button)
+
+
+def test_pages_of_an_attempt_submitted_elsewhere_say_so(login, make_user, banks):
+    session = login(make_user("trainee"))
+    attempt_id = _started(session)
+    other = login(session.user)  # another window or device
+    other.form(f"/attempts/{attempt_id}/submit", {})
+    base = f"/attempts/{attempt_id}"
+    for reply in (
+        session.client.get(f"{base}/items/2", follow_redirects=True),
+        session.client.post(
+            f"{base}/items/2",
+            data={"csrf_token": session.csrf, "choice": "a", "go": "next"},
+            follow_redirects=True,
+        ),
+        session.client.get(f"{base}/review", follow_redirects=True),
+    ):
+        assert reply.request.path == f"{base}/result"
+        page = reply.get_data(as_text=True)
+        assert "submitted, from another window or device" in page
+        assert "time is up" not in page.lower()
+    plain = session.client.get(f"{base}/result").get_data(as_text=True)
+    assert "another window" not in plain  # said once, where the trainee was sent from
+
+
+def test_pages_of_an_attempt_out_of_time_say_so(login, make_user, banks, clock):
+    session = login(make_user("trainee"))
+    attempt_id = _started(session)
+    clock.advance(minutes=31, seconds=1)
+    base = f"/attempts/{attempt_id}"
+    reply = session.client.post(
+        f"{base}/items/2",
+        data={"csrf_token": session.csrf, "choice": "a", "go": "next"},
+        follow_redirects=True,
+    )
+    assert reply.request.path == f"{base}/result"
+    page = reply.get_data(as_text=True)
+    assert "Your time is up" in page
+    assert "another window" not in page
