@@ -11,11 +11,8 @@ from examsite.api import bp
 def openapi_document():
     from examsite.api.spec import build_spec
     from examsite.authoring import openapi as workspace
-    from examsite.skills import openapi as skills
 
     spec = build_spec()
     spec["paths"].update(workspace.paths())
     spec["components"]["schemas"].update(workspace.schemas())
-    spec["paths"].update(skills.paths())
-    spec["components"]["schemas"].update(skills.schemas())
     return jsonify(spec)

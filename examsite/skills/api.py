@@ -6,6 +6,7 @@ from flask import jsonify
 from flask_login import current_user
 
 from examsite.api import bp
+from examsite.api.schemas import SkillsProfile, reply
 from examsite.errors import ApiError
 from examsite.skills.services import skills_profile
 
@@ -16,4 +17,4 @@ def my_skills_profile():
         raise ApiError(401, "unauthorized", "Log in or send a bearer token.")
     if current_user.role != "trainee":
         raise ApiError(403, "forbidden", "Only trainee accounts have a skills profile.")
-    return jsonify(skills_profile(current_user.id).as_dict())
+    return jsonify(reply(SkillsProfile, skills_profile(current_user.id).as_dict()))
