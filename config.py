@@ -66,6 +66,16 @@ class Config:
     # turns; off for PostgreSQL, which already shares WAL flushes between concurrent commits),
     # "on" or "off".
     SAVE_GROUP_COMMIT = os.environ.get("SAVE_GROUP_COMMIT", "auto")
+    # Outgoing mail (password resets): written to an outbox table, sent after the commit and by
+    # `flask mail send-outbox` (cron) with retries; without MAIL_SERVER messages wait there.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "examsite <no-reply@localhost>")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "1"))
+    HSTS_SECONDS = 0  # Strict-Transport-Security only where HTTPS is certain (production)
     TESTING = False
 
 
@@ -84,6 +94,8 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Browsers remember to use HTTPS only (a year; 0 turns it off, e.g. while trying HTTPS out)
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -3,6 +3,12 @@
 import os
 import sys
 
+import gunicorn.http.wsgi
+
+# The Server header names no server software or version (gunicorn's default is "gunicorn"):
+# the response object reads this module global each time it is built.
+gunicorn.http.wsgi.SERVER = "examsite"
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "gthread"

@@ -33,12 +33,13 @@ def create_app(config_class: type | None = None, overrides: dict | None = None) 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("examsite").setLevel(logging.INFO)
 
-    from examsite import database, security, templating
+    from examsite import database, inputs, security, templating
     from examsite.errors import register_error_handlers
 
     database.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    inputs.init_app(app)
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
@@ -86,12 +87,13 @@ def register_cli(app: Flask) -> None:
     from examsite.certificates.cli import certificates_cli
     from examsite.delivery.cli import attempts_cli
     from examsite.interchange.cli import import_external
+    from examsite.mail.cli import mail_cli
     from examsite.reports.cli import reports_cli
     from examsite.skills.cli import skills_command
 
     reports_cli.add_command(skills_command)  # `flask reports skills`: skills builds on reports' formatters
     banks_cli.add_command(import_external)  # `flask banks import-external`: interchange builds on banks
 
-    for group in (users_cli, banks_cli, exams_cli, attempts_cli, reports_cli, certificates_cli):
+    for group in (users_cli, banks_cli, exams_cli, attempts_cli, reports_cli, certificates_cli, mail_cli):
         app.cli.add_command(group)
     app.cli.add_command(setup_command)

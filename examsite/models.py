@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
-from examsite.accounts.models import ApiToken, EndedSession, RecoveryCode, User
+from examsite.accounts.models import ApiToken, EndedSession, PasswordReset, RecoveryCode, User
 from examsite.accounts.throttle import LoginFailure
 from examsite.audit.models import AuditEvent
 from examsite.authoring.models import CategoryAssignment, ItemComment, ItemImage
@@ -8,6 +8,7 @@ from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, Item
 from examsite.catalog.models import Category, ExamSettings, Role
 from examsite.certificates.models import Certificate, CertificateNameChange
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
+from examsite.mail.models import OutboxMessage
 from examsite.programs.models import Accommodation, Cohort, Institution
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "Institution",
     "IntegrityEvent",
     "LoginFailure",
+    "OutboxMessage",
+    "PasswordReset",
     "Item",
     "ItemComment",
     "ItemImage",

@@ -10,6 +10,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from examsite.extensions import csrf, limiter, login_manager
 
+#: browser features no page here uses, switched off for every page
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), browsing-topics=()"
+)
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
@@ -39,15 +44,21 @@ def init_app(app: Flask) -> None:
 
     @login_manager.request_loader
     def load_user_from_token(req):
+        # Personal tokens are for scripts on the JSON API only: on the HTML pages (the
+        # administration forms above all) a bearer token authenticates nobody.
+        if not req.path.startswith(API_PREFIX):
+            return None
         header = req.headers.get("Authorization", "")
         if not header.lower().startswith("bearer "):
             return None
-        from examsite.accounts.services import user_for_token
+        from examsite.accounts.services import token_use
 
-        user = user_for_token(header[7:].strip())
-        if user is not None:
-            g.token_auth = True
-        return user
+        use = token_use(header[7:].strip())
+        if use is None:
+            return None
+        g.token_auth = True
+        g.token_scope = use.scope
+        return use.user
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -59,19 +70,43 @@ def init_app(app: Flask) -> None:
 
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
+    hsts_seconds = int(app.config.get("HSTS_SECONDS") or 0)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if hsts_seconds:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains"
+            )
         if request.endpoint and not request.endpoint.startswith("static"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 
+API_PREFIX = "/api/v1/"
+
+#: what a scoped token may reach: scope -> (allowed methods, path prefix under the API)
+TOKEN_SCOPE_RULES = {"reports:read": (("GET", "HEAD"), API_PREFIX + "reports/")}
+
+
 def used_token_auth() -> bool:
     return bool(g.get("token_auth"))
+
+
+def token_scope_allows(method: str, path: str) -> bool:
+    """Whether this request is inside the bearer token's scope (always, for session or unscoped)."""
+    if not current_user.is_authenticated:  # loads the user (and the token's scope) if not yet
+        return True
+    scope = g.get("token_scope")
+    if not used_token_auth() or scope is None:
+        return True
+    methods, prefix = TOKEN_SCOPE_RULES.get(scope, ((), None))
+    return method in methods and prefix is not None and path.startswith(prefix)
 
 
 def roles_required(*roles: str):

@@ -1,4 +1,4 @@
-"""`flask users create` and `flask users token`."""
+"""`flask users create`, and personal API tokens: `token`, `tokens`, `revoke-token`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,19 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from examsite.accounts.models import USER_ROLES, User, normalize_email
-from examsite.accounts.services import AccountError, create_user, issue_token
+from examsite.accounts.models import (
+    TOKEN_DEFAULT_DAYS,
+    TOKEN_MAX_DAYS,
+    TOKEN_SCOPES,
+    USER_ROLES,
+    ApiToken,
+    User,
+    normalize_email,
+)
+from examsite.accounts.services import AccountError, create_user, issue_token, revoke_token, tokens_of
 from examsite.database import require_database
 from examsite.extensions import db
+from examsite.timeutil import isoformat, utcnow
 
 
 @click.group("users", help="User accounts.")
@@ -42,15 +51,76 @@ def create(email: str, name: str, role: str, password_stdin: bool) -> None:
     click.echo(f"created {user.role} {user.email} (id {user.id})")
 
 
-@users_cli.command("token")
-@click.argument("email")
-@with_appcontext
-def token(email: str) -> None:
-    """Print a new personal API token (shown once; only its hash is stored)."""
-    require_database()
+def _user_by_email(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
         raise click.ClickException(f"no user with e-mail {normalize_email(email)}")
-    value = issue_token(user)
+    return user
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="API token", show_default=True, help="A label to recognise it by.")
+@click.option(
+    "--scope", type=click.Choice(sorted(TOKEN_SCOPES)), help="Narrow it (default: all the user may do)."
+)
+@click.option(
+    "--expires-days",
+    type=click.IntRange(1, TOKEN_MAX_DAYS),
+    default=TOKEN_DEFAULT_DAYS,
+    show_default=True,
+    help="Days until it stops working.",
+)
+@with_appcontext
+def token(email: str, name: str, scope: str | None, expires_days: int) -> None:
+    """Print a new personal API token for /api/v1 (shown once; only its hash is stored)."""
+    require_database()
+    user = _user_by_email(email)
+    try:
+        value = issue_token(user, name=name, scope=scope, days=expires_days)
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(value)
+
+
+@users_cli.command("tokens")
+@click.argument("email")
+@with_appcontext
+def tokens(email: str) -> None:
+    """List a user's API tokens: id, status, name, scope, created, expires, last used."""
+    require_database()
+    now = utcnow()
+    rows = tokens_of(_user_by_email(email))
+    if not rows:
+        click.echo("no tokens")
+    for row in rows:
+        click.echo(
+            "\t".join(
+                [
+                    str(row.id),
+                    row.status(now),
+                    row.name,
+                    row.scope or "all",
+                    f"created {isoformat(row.created_at)}",
+                    f"expires {isoformat(row.expires_at) or 'never'}",
+                    f"last used {isoformat(row.last_used_at) or 'never'}",
+                ]
+            )
+        )
+
+
+@users_cli.command("revoke-token")
+@click.argument("token_id", type=click.IntRange(1, 2**63 - 1))
+@with_appcontext
+def revoke_token_command(token_id: int) -> None:
+    """Revoke an API token by its id (from `flask users tokens`); it stops working at once."""
+    require_database()
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise click.ClickException(f"no API token with id {token_id}")
+    if not revoke_token(row):
+        raise click.ClickException(f"API token {token_id} was already revoked")
+    db.session.commit()
+    click.echo(f"revoked token {token_id} ({row.name}) of {row.user.email}")

@@ -66,3 +66,24 @@ class EnableTwoFactorForm(FlaskForm):
 class DisableTwoFactorForm(FlaskForm):
     code = StringField("A current code or a recovery code", validators=[DataRequired(), Length(max=32)])
     submit = SubmitField("Turn off two-factor sign-in")
+
+
+class RevokeTokenForm(FlaskForm):
+    """The revoke button beside each API token on the account page (CSRF token only)."""
+
+    submit = SubmitField("Revoke")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField("Send me a reset link")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password (at least 10 characters)", validators=[DataRequired(), StrongPassword()]
+    )
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
+    submit = SubmitField("Set new password")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from examsite.extensions import db
-from examsite.timeutil import UTCDateTime, utcnow
+from examsite.timeutil import UTCDateTime, as_utc, utcnow
 
 if TYPE_CHECKING:
     from examsite.programs.models import Accommodation, Cohort
@@ -152,31 +152,85 @@ class RecoveryCode(db.Model):
         return f"<RecoveryCode {self.id} user={self.user_id}>"
 
 
+#: scopes a token may be narrowed to: name -> (what it allows, for the account page and CLI)
+TOKEN_SCOPES = {"reports:read": "read pass-rate reports (for BI tools)"}
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 3650
+
+
 class ApiToken(db.Model):
-    """A personal API token; only its SHA-256 is stored, the token is shown once."""
+    """A personal API token for /api/v1; only its SHA-256 is stored, the token is shown once.
+
+    A token without a scope acts as its user on the API; one with a scope only inside it.
+    """
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the owner's label ("laptop script", "Power BI")
+    name: Mapped[str] = mapped_column(String(80), default="API token")
+    #: None: everything the user may do on the API; else a key of TOKEN_SCOPES
+    scope: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: None only for tokens made outside the app (the benchmark's); issue() always sets it
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: updated at most every TOKEN_LAST_USED_EVERY (see accounts.services.user_for_token)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 
     def __repr__(self) -> str:
-        return f"<ApiToken {self.id} user={self.user_id}>"
+        return f"<ApiToken {self.id} user={self.user_id} {self.name!r}>"
 
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User) -> tuple[ApiToken, str]:
+    def issue(
+        cls, user: User, name: str = "API token", scope: str | None = None, days: int = TOKEN_DEFAULT_DAYS
+    ) -> tuple[ApiToken, str]:
         token = "exs_" + secrets.token_urlsafe(32)
-        return cls(user=user, token_hash=cls.hash(token)), token
+        now = utcnow()
+        row = cls(
+            user=user,
+            token_hash=cls.hash(token),
+            name=name,
+            scope=scope,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        return row, token
+
+    def status(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and as_utc(self.expires_at) <= now:
+            return "expired"
+        return "active"
+
+
+class PasswordReset(db.Model):
+    """A password-reset link sent by e-mail: single use, expiring; only the token's SHA-256 is
+    stored, so the table's contents cannot be used to reset anyone's password."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: set when the link is used, or when a later reset or password change makes it void
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PasswordReset {self.id} user={self.user_id}>"
 
 
 def email_taken(email: str) -> bool:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from examsite.accounts import throttle
 from examsite.accounts.models import (
+    TOKEN_DEFAULT_DAYS,
+    TOKEN_MAX_DAYS,
+    TOKEN_SCOPES,
     USER_ROLES,
     ApiToken,
     EndedSession,
@@ -20,10 +23,12 @@ from examsite.accounts.models import (
     hash_password,
     normalize_email,
 )
+from examsite.accounts.signals import user_deactivated
 from examsite.audit.services import record
 from examsite.database import begin_write
 from examsite.extensions import db
-from examsite.timeutil import utcnow
+from examsite.text import text_problem
+from examsite.timeutil import UTCDateTime, as_utc, utcnow
 
 _COMMON = {
     "password",
@@ -81,6 +86,8 @@ def create_user(
         raise AccountError(f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
     if not name.strip():
         raise AccountError("a name is required")
+    if problem := text_problem(name):
+        raise AccountError(f"the name {problem}")
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise AccountError(f"an account with e-mail {email} already exists")
     if password is not None and check_password:
@@ -143,32 +150,122 @@ def authenticate(email: str, password: str, address: str | None = None) -> Login
     return LoginResult(user)
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user a bearer token belongs to, or None. Looked up on every API request
-    (revoking a token or deactivating its user takes effect at once)."""
-    user = db.session.scalar(_user_for_token_hash(), {"token_hash": ApiToken.hash(token)})
-    if user is None or not user.active:
+@dataclass(frozen=True)
+class TokenUse:
+    """Who a bearer token speaks for, and within which scope (None: all the user may do)."""
+
+    user: User
+    token_id: int
+    scope: str | None
+
+
+#: last-used times are written at most this often per token: never a write per request
+TOKEN_LAST_USED_EVERY = timedelta(minutes=5)
+_touched: dict[str, datetime] = {}  # token hash -> when this process last wrote its last-used time
+
+
+def token_use(token: str) -> TokenUse | None:
+    """The live token (not revoked, not expired) of an active user, or None. Looked up on every
+    API request, so a revocation, an expiry or a deactivation takes effect at once; one prebuilt
+    statement (see _token_statement), and a last-used write only when the stored time is older
+    than TOKEN_LAST_USED_EVERY."""
+    now = utcnow()
+    token_hash = ApiToken.hash(token)
+    row = db.session.execute(_token_statement(), {"token_hash": token_hash, "now": now}).first()
+    if row is None:
         return None
-    return user
+    user, token_id, scope, last_used_at = row
+    if not user.active:
+        return None
+    _touch_if_stale(token_id, token_hash, as_utc(last_used_at), now)
+    return TokenUse(user, token_id, scope)
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None (see token_use)."""
+    use = token_use(token)
+    return use.user if use else None
 
 
 @functools.cache
-def _user_for_token_hash():
+def _token_statement():
     # Built once: on the busiest routes, building the statement cost about as much CPU as
     # running it (SQLAlchemy caches the compiled SQL, not the construction of the statement).
     return (
-        select(User)
+        select(User, ApiToken.id, ApiToken.scope, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+        .where(
+            ApiToken.token_hash == bindparam("token_hash"),
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now", type_=UTCDateTime())),
+        )
     )
 
 
-def issue_token(user: User, actor=None) -> str:
-    token_row, token = ApiToken.issue(user)
+def _touch_if_stale(token_id: int, token_hash: str, last_used_at: datetime | None, now: datetime) -> None:
+    """Record the token's use in its own short transaction, at most every TOKEN_LAST_USED_EVERY.
+
+    Outside the request's transaction (the save path runs single statements and may never
+    commit one of its own); a failure here (a busy SQLite writer) only delays the record."""
+    if last_used_at is not None and now - last_used_at < TOKEN_LAST_USED_EVERY:
+        return
+    written = _touched.get(token_hash)
+    if written is not None and abs(now - written) < TOKEN_LAST_USED_EVERY:
+        return  # another request of this process just wrote it
+    _touched[token_hash] = now
+    table = ApiToken.__table__
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                table.update()
+                .where(
+                    table.c.id == token_id,
+                    or_(table.c.last_used_at.is_(None), table.c.last_used_at < now - TOKEN_LAST_USED_EVERY),
+                )
+                .values(last_used_at=now)
+            )
+    except SQLAlchemyError:
+        _touched.pop(token_hash, None)
+
+
+def issue_token(
+    user: User,
+    actor=None,
+    *,
+    name: str = "API token",
+    scope: str | None = None,
+    days: int = TOKEN_DEFAULT_DAYS,
+) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise AccountError("a token's name must have 1 to 80 characters")
+    if problem := text_problem(name):
+        raise AccountError(f"the token's name {problem}")
+    if scope is not None and scope not in TOKEN_SCOPES:
+        raise AccountError(f"unknown scope {scope!r}; known: {', '.join(TOKEN_SCOPES)}")
+    if not 1 <= days <= TOKEN_MAX_DAYS:
+        raise AccountError(f"a token expires after 1 to {TOKEN_MAX_DAYS} days")
+    token_row, token = ApiToken.issue(user, name=name, scope=scope, days=days)
     db.session.add(token_row)
     db.session.flush()
-    record("token.issue", token_row, actor=actor, user=user.email)
+    record("token.issue", token_row, actor=actor, user=user.email, name=name, scope=scope)
     return token
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's tokens, newest first (revoked and expired ones included, marked by status)."""
+    return list(
+        db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
+    )
+
+
+def revoke_token(token: ApiToken, actor=None) -> bool:
+    """Revoke it (effective at its next request); False when it was revoked already."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    record("token.revoke", token, actor=actor, user=token.user.email, name=token.name)
+    return True
 
 
 def change_role(user: User, role: str, actor) -> None:
@@ -183,12 +280,17 @@ def change_role(user: User, role: str, actor) -> None:
 
 
 def set_active(user: User, active: bool, actor) -> None:
+    """Activate or deactivate the account. On deactivation, `user_deactivated` is sent inside the
+    same unit of work: the exam delivery closes the user's open attempts (without certificate)."""
     if actor is not None and user.id == actor.id and not active:
         raise AccountError("you cannot deactivate your own account")
+    begin_write()
     if user.active != active:
         record("user.activate" if active else "user.deactivate", user, actor=actor)
         user.active = active
         end_sessions(user)
+        if not active:
+            user_deactivated.send(user, actor=actor, now=utcnow())
 
 
 def end_sessions(user: User) -> None:

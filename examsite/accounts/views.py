@@ -6,7 +6,17 @@ import time
 from urllib.parse import urlsplit
 
 import segno
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from examsite.accounts import throttle
@@ -17,15 +27,24 @@ from examsite.accounts.forms import (
     EnableTwoFactorForm,
     LoginForm,
     RegisterForm,
+    RevokeTokenForm,
     TwoFactorForm,
 )
-from examsite.accounts.models import User
-from examsite.accounts.services import AccountError, authenticate, change_password, create_user
+from examsite.accounts.models import ApiToken, User
+from examsite.accounts.services import (
+    AccountError,
+    authenticate,
+    change_password,
+    create_user,
+    revoke_token,
+    tokens_of,
+)
 from examsite.accounts.sessions import end_current_session, keep_session, start_session
 from examsite.audit.services import record
 from examsite.database import begin_write
 from examsite.errors import json_error
 from examsite.extensions import db, limiter
+from examsite.timeutil import utcnow
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -127,7 +146,13 @@ def account():
             keep_session(current_user)
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form)
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        tokens=tokens_of(current_user),
+        revoke_form=RevokeTokenForm(),
+        now=utcnow(),
+    )
 
 
 # Endpoints a user who must change their password may still reach.
@@ -247,3 +272,23 @@ def disable_two_factor():
         "error",
     )
     return redirect(url_for("accounts.two_factor"))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_own_token(token_id: int):
+    form = RevokeTokenForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)  # another user's token is not there for you
+    begin_write()
+    if revoke_token(token, actor=current_user):
+        db.session.commit()
+        flash(f"The API token “{token.name}” is revoked.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+# the password-reset pages live on this blueprint too (registered by importing them)
+from examsite.accounts import reset_views  # noqa: E402,F401

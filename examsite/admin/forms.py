@@ -25,9 +25,10 @@ def _int_or_none(value):
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= 2**63 - 1 else None  # beyond any id: no such row
 
 
 class FilterForm(FlaskForm):

@@ -35,6 +35,7 @@ from examsite.admin.forms import (
 from examsite.certificates.models import Certificate
 from examsite.certificates.services import CertificateError, revoke, status_of
 from examsite.extensions import db
+from examsite.inputs import page_number
 from examsite.programs import services
 from examsite.programs.models import Cohort, Institution
 from examsite.programs.services import ProgramError
@@ -314,9 +315,7 @@ def users():
     stmt = queries.user_search(
         form.q.data or "", form.role.data or None, form.institution.data, form.cohort.data
     )
-    page = db.paginate(
-        stmt, page=request.args.get("page", 1, type=int), per_page=USERS_PER_PAGE, error_out=False
-    )
+    page = db.paginate(stmt, page=page_number(), per_page=USERS_PER_PAGE, error_out=False)
     return render_template("admin/users.html", form=form, page=page, role_labels=ROLE_LABELS)
 
 
@@ -463,7 +462,5 @@ def audit():
         stmt = queries.audit_search(
             form.action.data or None, form.actor.data or "", _utc(form.start.data), _utc(form.end.data)
         )
-        page = db.paginate(
-            stmt, page=request.args.get("page", 1, type=int), per_page=EVENTS_PER_PAGE, error_out=False
-        )
+        page = db.paginate(stmt, page=page_number(), per_page=EVENTS_PER_PAGE, error_out=False)
     return render_template("admin/audit.html", form=form, page=page), 200 if page else 422

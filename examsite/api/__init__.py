@@ -6,7 +6,8 @@ from flask import Blueprint, request
 
 from examsite.errors import ApiError
 from examsite.extensions import csrf
-from examsite.security import used_token_auth
+from examsite.inputs import BodyError, read_json_body
+from examsite.security import token_scope_allows, used_token_auth
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -34,6 +35,13 @@ def one_statement_saves():
 
 
 @bp.before_request
+def token_scope():
+    """A scoped token (say reports:read for a BI tool) reaches only what its scope names."""
+    if not token_scope_allows(request.method, request.path):
+        raise ApiError(403, "token_scope", "This API token's scope does not allow this request.")
+
+
+@bp.before_request
 def csrf_for_cookie_sessions():
     """Writes with the session cookie need the CSRF token; bearer-token writes cannot be forged."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -49,12 +57,11 @@ def csrf_for_cookie_sessions():
 
 
 def json_body() -> dict:
-    if request.content_length and request.content_length > 64 * 1024:
-        raise ApiError(413, "too_large", "The request body is too large.")
-    data = request.get_json(silent=True)
+    try:
+        data = read_json_body()
+    except BodyError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from exc
     if data is None:
-        if request.get_data():
-            raise ApiError(400, "malformed", "The body must be valid JSON.")
         return {}
     if not isinstance(data, dict):
         raise ApiError(400, "malformed", "The body must be a JSON object.")

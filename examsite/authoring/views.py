@@ -26,7 +26,11 @@ from examsite.catalog.models import Category
 from examsite.catalog.services import roles_by_category
 from examsite.database import begin_write
 from examsite.extensions import db
+from examsite.inputs import BodyError, read_json_body
 from examsite.security import admin_required, instructor_required
+
+#: the editor's live checks send one item or blueprint: far below this
+EDITOR_BODY_LIMIT = 256 * 1024
 
 bp = Blueprint("authoring", __name__, url_prefix="/instructor", template_folder="templates")
 media_bp = Blueprint("media", __name__, url_prefix="/media")
@@ -188,7 +192,10 @@ def _conflict(item, data: dict, exc: AuthoringError):
 @instructor_required
 def check():
     """Lint and preview while the author types: the same rules and messages as `flask banks lint`."""
-    data = request.get_json(silent=True)
+    try:
+        data = read_json_body(limit=EDITOR_BODY_LIMIT)
+    except BodyError as exc:  # too large, too deeply nested or not JSON: never a server error
+        return jsonify({"error": exc.code, "message": exc.message}), exc.status
     if not isinstance(data, dict):
         return jsonify({"error": "malformed", "message": "Send the item as a JSON object."}), 400
     banks = assigned_banks(current_user)
@@ -326,7 +333,10 @@ def blueprint(slug: str):
 @refusals_as_pages
 def blueprint_check(slug: str):
     role = role_for(current_user, slug)
-    data = request.get_json(silent=True)
+    try:
+        data = read_json_body(limit=EDITOR_BODY_LIMIT)
+    except BodyError as exc:
+        return jsonify({"error": exc.code, "message": exc.message}), exc.status
     if not isinstance(data, dict):
         return jsonify({"error": "malformed", "message": "Send a JSON object."}), 400
     try:

@@ -11,6 +11,7 @@ from examsite.certificates.codes import new_code, normalize_code
 from examsite.certificates.models import Certificate, CertificateNameChange
 from examsite.database import begin_write
 from examsite.extensions import db
+from examsite.text import text_problem
 from examsite.timeutil import utcnow
 
 
@@ -83,6 +84,8 @@ def correct_name(certificate: Certificate, new_name: str, reason: str, actor) ->
     new_name = (new_name or "").strip()
     if not new_name or len(new_name) > 120:
         raise CertificateError("a new name of 1 to 120 characters is required")
+    if problem := text_problem(new_name):
+        raise CertificateError(f"the new name {problem}")
     if certificate.revoked_at is not None:
         raise CertificateError("a revoked certificate cannot be reissued")
     if new_name == certificate.holder_name:

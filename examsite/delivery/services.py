@@ -30,6 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.selectable import TextualSelect
 
 from examsite.accounts.models import User
+from examsite.accounts.signals import user_deactivated
+from examsite.audit.services import record
 from examsite.banks.models import ItemVersion
 from examsite.banks.queries import blueprint_quotas, eligible_pool
 from examsite.catalog.models import Role
@@ -488,10 +490,48 @@ def _score_into(attempt: Attempt, now: datetime) -> None:
     attempt.score_percent = result.score_percent
     attempt.passed = result.passed
     attempt.domain_results = [d.as_dict() for d in result.domains]
-    if result.passed:
+    if result.passed and not attempt.user.active:
+        # a deactivated account is scored (the record stays true) but certified by nobody
+        record("certificate.withheld", attempt, attempt=attempt.id, reason="account inactive")
+    elif result.passed:
         from examsite.certificates.services import issue_certificate
 
         issue_certificate(attempt, now)
+
+
+@user_deactivated.connect
+def close_attempts_of_deactivated(user: User, actor=None, now: datetime | None = None) -> list[int]:
+    """Close (as expired) and score every open attempt of a user being deactivated, without a
+    certificate, in the deactivation's transaction (the caller commits). The attempt ids."""
+    now = now or utcnow()
+    closed = []
+    for attempt_id in db.session.scalars(
+        select(Attempt.id).where(Attempt.user_id == user.id, Attempt.status == "in_progress")
+    ).all():
+        result = db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt_id, Attempt.status == "in_progress")
+            .values(status="expired", closed_at=now, closed_month=closed_month(now))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            continue  # closed meanwhile by its trainee or the cron job
+        attempt = db.session.get(Attempt, attempt_id)
+        db.session.refresh(attempt)
+        _score_into(attempt, now)
+        record(
+            "attempt.closed_on_deactivation",
+            attempt,
+            actor=actor,
+            attempt=attempt.id,
+            user=user.email,
+            certificate=None,
+            note="closed when the account was deactivated; no certificate is issued",
+        )
+        closed.append(attempt_id)
+    if closed:
+        link_closed_attempts(user.id)
+    return closed
 
 
 def close_expired(now: datetime | None = None) -> int:

@@ -19,6 +19,7 @@ from examsite.accounts.services import create_user, one_time_password_expiry, se
 from examsite.audit.services import record
 from examsite.extensions import db
 from examsite.programs.models import Accommodation, Cohort, Institution
+from examsite.text import text_problem
 from examsite.timeutil import utcnow
 
 NAME_MAX = 200
@@ -51,6 +52,8 @@ def one_time_password() -> str:
 
 
 def _clean_name(name: str | None, what: str) -> str:
+    if problem := text_problem(name or ""):
+        raise ProgramError(f"{what} name {problem}.")
     name = " ".join((name or "").split())
     if not name:
         raise ProgramError(f"{what} name is required.")
@@ -384,6 +387,8 @@ def _row_problem(
 ) -> str:
     if row.email in seen:
         return f"The same e-mail is already on line {seen[row.email]}."
+    if problem := text_problem(row.name):
+        return f"The name {problem}."
     if not row.cohort:
         return "Cohort is missing."
     cohort = cohorts.get(row.cohort.lower())

@@ -32,6 +32,9 @@ _STYLE = {
     "xtick.color": INK,
     "ytick.color": INK,
     "text.color": INK,
+    # names come from users: "$…$" must print as dollars, not as matplotlib mathtext (which
+    # fails on most such text and used to turn the report page into a server error)
+    "text.parse_math": False,
 }
 
 

@@ -41,8 +41,18 @@ def chromium_path():
     return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
 
 
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server the live servers send their mail to (password resets)."""
+    from tests.support.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def live_server(request, tmp_path_factory, chromium_path):
+def live_server(request, tmp_path_factory, chromium_path, smtp_server):
     workdir = tmp_path_factory.mktemp(f"live-{request.param}")
     drop = None
     if request.param == "sqlite":
@@ -50,6 +60,7 @@ def live_server(request, tmp_path_factory, chromium_path):
     else:
         url, drop = scratch_postgres(postgres_url_or_skip())
     server = LiveServer(url, workdir)
+    server.env.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_server.port))
     server.start()
     yield server
     server.stop()
