@@ -74,3 +74,4 @@ def json_body() -> dict:
 
 from examsite.api import attempts, certificates, openapi, reports, roles  # noqa: E402,F401
 from examsite.authoring import api as authoring_api  # noqa: E402,F401
+from examsite.skills import api as skills_api  # noqa: E402,F401

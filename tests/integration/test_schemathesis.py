@@ -47,7 +47,7 @@ def server(request, tmp_path_factory):
 
 #: what each identity runs against: anonymous everything; the others the operations their identity
 #: changes the answer of (the public certificate and issuer routes answer everyone alike)
-OPERATIONS = {"anonymous": ".*", "trainee": "^/(roles|attempts)", "admin": "^/(reports|attempts)"}
+OPERATIONS = {"anonymous": ".*", "trainee": "^/(roles|attempts|me)", "admin": "^/(reports|attempts|me)"}
 
 
 def schemathesis_run(server: LiveServer, operations: str, *headers: str) -> subprocess.CompletedProcess:
