@@ -2,8 +2,9 @@
 
 `gunicorn -c gunicorn.conf.py 'bench.floor:create_floor_app()'` (the workers, threads and
 keep-alive of `make run`), Flask, and the same engine settings as examsite: on SQLite WAL,
-`synchronous` and the busy timeout from `config.Config` and BEGIN IMMEDIATE (examsite.database's
-own connect hook when it is there); on PostgreSQL the server's defaults (synchronous_commit on).
+`synchronous` and the busy timeout from `config.Config` and BEGIN IMMEDIATE (the pragmas
+examsite's connections run, set here by the floor itself); on PostgreSQL the server's defaults
+(synchronous_commit on).
 Each PUT commits one upsert before the reply. No authentication, no ownership or deadline checks,
 no ORM: the best any save could do here.
 """
@@ -24,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     create_engine,
+    event,
     text,
 )
 from sqlalchemy.engine import Engine
@@ -53,28 +55,21 @@ def make_engine(url: str | None = None) -> Engine:
         options["connect_args"] = {"timeout": config.SQLITE_BUSY_TIMEOUT_MS / 1000}
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
-        settings = {
-            "SQLITE_SYNCHRONOUS": config.SQLITE_SYNCHRONOUS,
-            "SQLITE_BUSY_TIMEOUT_MS": config.SQLITE_BUSY_TIMEOUT_MS,
-        }
-        try:
-            from examsite.database import _configure_sqlite  # the app's own pragmas and BEGIN
-        except ImportError:
-            _configure_sqlite = _configure_sqlite_like_examsite
-        _configure_sqlite(engine, settings)
+        _configure_sqlite(engine, config.SQLITE_SYNCHRONOUS, config.SQLITE_BUSY_TIMEOUT_MS)
     return engine
 
 
-def _configure_sqlite_like_examsite(engine: Engine, config) -> None:
-    from sqlalchemy import event
+def _configure_sqlite(engine: Engine, synchronous: str, busy_ms: int) -> None:
+    """WAL, the app's `synchronous` and busy timeout, and BEGIN IMMEDIATE: every floor
+    transaction writes."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={config['SQLITE_SYNCHRONOUS']}")
-        cursor.execute(f"PRAGMA busy_timeout={int(config['SQLITE_BUSY_TIMEOUT_MS'])}")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -111,114 +111,41 @@ def _last_lines(output: str, n: int = 8) -> str:
     return "\n".join(lines[-n:])
 
 
-# ---- flask setup, with the fallbacks a half-written bank needs --------------------------------
+# ---- flask setup -------------------------------------------------------------------------------
 
 
-def set_up(scratch: Scratch, role: str, say) -> dict:
-    """`flask setup` with the real banks; fall back step by step until `role` can be assembled.
-
-    Returns what was done, for the report: which banks, whether the role's form was shortened.
-    """
-    banks_path = str(ROOT / "question_banks")
-    outcome = {"banks": "question_banks/ (real)", "form_items_override": None, "setup": "flask setup"}
-    result = flask(scratch, "setup", check=False)
-    if result.returncode != 0:
-        reason = _last_lines(result.stderr or result.stdout, 2)
-        say(f"  ! `flask setup` failed: {reason}")
-        scratch.notes.append(
-            f"`flask setup` failed ({reason.splitlines()[-1][:160]}); the bench ran "
-            "its steps one by one (`flask db upgrade`, `flask banks import`)."
-        )
-        outcome["setup"] = "flask db upgrade + flask banks import (flask setup failed)"
-        flask(scratch, "db", "upgrade")
-        imported = flask(scratch, "banks", "import", banks_path, check=False)
-        if imported.returncode != 0:
-            say(f"  ! real banks do not import: {_last_lines(imported.stderr, 1)}")
-            banks_path = _fallback_banks(scratch, role, say)
-            outcome["banks"] = "question_banks/ minus files with lint errors, generated blueprint"
-            flask(scratch, "banks", "import", banks_path)
-    if not _can_assemble(scratch, role):
-        say(f"  ! {role}: the form cannot be assembled; `flask exams configure {role} --items 40`")
-        flask(scratch, "exams", "configure", role, "--items", "40")
-        outcome["form_items_override"] = 40
-        scratch.notes.append(
-            f"{role}'s exam could not be assembled from the banks as they are; the "
-            f"bench shortened it with `flask exams configure {role} --items 40`."
-        )
-        if not _can_assemble(scratch, role):
-            banks_path = _fallback_banks(scratch, role, say)
-            outcome["banks"] = "question_banks/ minus files with lint errors, generated blueprint"
-            flask(scratch, "banks", "import", banks_path)
-            flask(scratch, "exams", "configure", role, "--items", "40")
-            if not _can_assemble(scratch, role):
-                raise BenchSetupError(f"{role}'s exam cannot be assembled even from the fallback bank")
+def set_up(scratch: Scratch, role: str) -> dict:
+    """`flask setup` with the real banks, then the role's exam open to retakes (the saturation
+    rounds start the same trainees' attempts again). Returns what was done, for the report."""
+    flask(scratch, "setup")
     flask(scratch, "exams", "configure", role, "--retake-days", "0", "--attempts-per-year", "100")
-    return outcome
-
-
-def _fallback_banks(scratch: Scratch, role: str, say) -> str:
-    from bench.banks import sanitized_copy
-
-    path, removed = sanitized_copy(ROOT / "question_banks", scratch.directory / "banks", role)
-    say(
-        f"  ! fallback bank: real items minus {len(removed)} file(s) with errors, "
-        f"and a generated blueprint for {role}"
-    )
-    scratch.notes.append(
-        f"The real banks did not import (lint errors; they are being written). The bench imported a "
-        f"copy without the {len(removed)} file(s) that had errors ({', '.join(removed[:6])}"
-        f"{'…' if len(removed) > 6 else ''}) and with a generated blueprint for {role}."
-    )
-    return str(path)
-
-
-def _can_assemble(scratch: Scratch, role: str) -> bool:
-    code = (
-        "import random, sys\n"
-        "from examsite import create_app\n"
-        "from examsite.banks.queries import blueprint_quotas, eligible_pool\n"
-        "from examsite.catalog.services import get_role\n"
-        "from examsite.delivery.assembly import assemble\n"
-        "app = create_app()\n"
-        "with app.app_context():\n"
-        f"    role = get_role({role!r})\n"
-        "    quotas = blueprint_quotas(role) if role else {}\n"
-        "    ok = bool(quotas) and sum(quotas.values()) > 0\n"
-        "    for seed in range(5):\n"
-        "        if not ok: break\n"
-        "        try:\n"
-        "            ok = bool(assemble(eligible_pool(role), quotas, role.exam.pretest_items, set(),"
-        " random.Random(seed)))\n"
-        "        except Exception as exc:\n"
-        "            print(exc); ok = False\n"
-        "    sys.exit(0 if ok else 3)\n"
-    )
-    result = subprocess.run(
-        [tool("python"), "-c", code], cwd=ROOT, env=scratch.env(), capture_output=True, text=True, timeout=300
-    )
-    return result.returncode == 0
+    return {"banks": "question_banks/ (real)", "setup": "flask setup"}
 
 
 # ---- trainees and tokens, inserted in bulk ----------------------------------------------------
 
 
-def create_trainees(scratch: Scratch, count: int, prefix: str = "trainee") -> list[str]:
-    """Insert `count` trainees (one argon2 hash, reused) in three cohorts, each with an API token.
+def create_trainees(scratch: Scratch, count: int, prefix: str = "trainee") -> list[dict]:
+    """Insert `count` trainees in three cohorts, each with TRAINEE_PASSWORD (hashed once, by the
+    app's own `User.set_password`, so a login never has to upgrade the hash) and an API token.
 
-    Returns the tokens in trainee order. Rows go in with executemany in one transaction.
+    Returns [{"email", "token"}] in trainee order. Rows go in with executemany in one transaction.
     """
-    import hashlib
     from datetime import UTC, datetime
 
-    from argon2 import PasswordHasher
-
+    from examsite import create_app
     from examsite.accounts.models import ApiToken, User
     from examsite.programs.models import Cohort, Institution
 
+    with create_app(overrides={"SQLALCHEMY_DATABASE_URI": scratch.database_url}).app_context():
+        hashed = User()
+        hashed.set_password(TRAINEE_PASSWORD)
     engine = _engine(scratch)
-    password_hash = PasswordHasher().hash(TRAINEE_PASSWORD)
     now = datetime.now(UTC)
-    tokens = ["exs_" + secrets.token_urlsafe(32) for _ in range(count)]
+    accounts = [
+        {"email": f"{prefix}{i:05d}@bench.example.org", "token": "exs_" + secrets.token_urlsafe(32)}
+        for i in range(count)
+    ]
     with engine.begin() as conn:
         institution_id = conn.execute(
             Institution.__table__.insert()
@@ -237,16 +164,16 @@ def create_trainees(scratch: Scratch, count: int, prefix: str = "trainee") -> li
             User.__table__.insert(),
             [
                 {
-                    "email": f"{prefix}{i:05d}@bench.example.org",
+                    "email": account["email"],
                     "name": f"Bench {prefix.title()} {i}",
-                    "password_hash": password_hash,
+                    "password_hash": hashed.password_hash,
                     "role": "trainee",
                     "active": True,
                     "must_change_password": False,
                     "cohort_id": cohort_ids[i % 3],
                     "created_at": now,
                 }
-                for i in range(count)
+                for i, account in enumerate(accounts)
             ],
         )
         users = dict(
@@ -259,19 +186,19 @@ def create_trainees(scratch: Scratch, count: int, prefix: str = "trainee") -> li
             ApiToken.__table__.insert(),
             [
                 {
-                    "user_id": users[f"{prefix}{i:05d}@bench.example.org"],
-                    "token_hash": hashlib.sha256(token.encode()).hexdigest(),
+                    "user_id": users[account["email"]],
+                    "token_hash": ApiToken.hash(account["token"]),
                     "created_at": now,
                 }
-                for i, token in enumerate(tokens)
+                for account in accounts
             ],
         )
     engine.dispose()
-    return tokens
+    return accounts
 
 
-def write_tokens(path: Path, tokens: list[str]) -> Path:
-    path.write_text(json.dumps(tokens))
+def write_accounts(path: Path, accounts: list[dict]) -> Path:
+    path.write_text(json.dumps(accounts))
     return path
 
 
@@ -309,3 +236,16 @@ def exam_settings(scratch: Scratch, role: str) -> dict:
 
 def _engine(scratch: Scratch):
     return create_engine(scratch.database_url)
+
+
+def app_settings(scratch: Scratch) -> dict:
+    """The settings of the app as it runs on the scratch database (as `create_app` resolves them)."""
+    from examsite import create_app
+
+    app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": scratch.database_url})
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    return {
+        "save group commit": "on" if app.config["SAVE_GROUP_COMMIT"] else "off",
+        "pool size per worker": options.get("pool_size"),
+        "pool pre-ping": "on" if options.get("pool_pre_ping") else "off",
+    }

@@ -30,9 +30,12 @@ class Phase:
     steady: float = 120
     submit_window: float = 8
     saturate: float = 20
-    think_min: float = 2
-    think_max: float = 6
+    think_min: float = 3
+    think_max: float = 7
     seed: int = 10
+    #: how trainees authenticate: "session" (the login form, the browser's path) or "token"
+    #: (a bearer token: the API shortcut)
+    auth: str = "session"
 
     @property
     def spawn_rate(self) -> float:
@@ -152,9 +155,10 @@ def run(
     phase: Phase,
     host: str,
     workdir: Path,
-    tokens: Path | None = None,
+    accounts: Path | None = None,
     role: str | None = None,
     tag: str = "",
+    password: str = "",
 ) -> LoadResult:
     results = workdir / f"locust-{phase.mode}{tag}.json"
     log = workdir / f"locust-{phase.mode}{tag}.log"
@@ -170,13 +174,17 @@ def run(
         "BENCH_THINK_MAX": str(phase.think_max),
         "BENCH_SEED": str(phase.seed),
         "BENCH_RESULTS": str(results),
+        "BENCH_AUTH": phase.auth,
+        "BENCH_PASSWORD": password,
+        "PYTHONPATH": str(ROOT),  # the locustfile imports bench.pages
     }
-    if tokens is not None:
-        env["BENCH_TOKENS"] = str(tokens)
+    if accounts is not None:
+        env["BENCH_ACCOUNTS"] = str(accounts)
     if role:
         env["BENCH_ROLE"] = role
     # A hard bound on the run: the plan plus a margin for the slowest replies.
-    run_time = math.ceil(phase.expected_seconds() + 60)
+    # (Saturation waits for every user's login and start before it saves: up to 120 s more.)
+    run_time = math.ceil(phase.expected_seconds() + (180 if "saturate" in phase.mode else 60))
     command = [
         tool("locust"),
         "-f",

@@ -1,15 +1,21 @@
 """Locust load for the exam-day benchmark, driven headless by bench.loadrun (one mode per run).
 
 Modes (BENCH_MODE), each a user class:
-- ExamTrainee: synchronized start, steady answering (navigate, save, change, flag, reload), then
-  all submit within the submit window: the exam day of issue 10.
+- ExamTrainee, the user's path: trainees arrive over the start window, each logs in through the
+  login form (GET /login for the CSRF token, POST the form, the session cookie; then the page it
+  lands on, which carries the token for scripts), starts with the session cookie and
+  `X-CSRFToken`, answers (navigate, save, change, flag, reload) through the session path the
+  exam page uses, and all submit within the submit window.
 - FloorTrainee: the same timing and the same saves, against the floor's single-row upsert.
 - SaturatingTrainee / SaturatingFloor: closed-loop saves with no think time, for the throughput
-  ceiling of each.
+  ceiling of each. SaturatingTrainee saves through the session path (BENCH_AUTH=session, logged
+  in through the form) or through a bearer token (BENCH_AUTH=token: the API shortcut, which no
+  browser uses).
 
 Every request is timed here (wall clock, milliseconds) and every acknowledged save is recorded
 (attempt, item, choices, flagged, reply time); both go to BENCH_RESULTS as JSON when the run stops.
-All targets are the --host given by the orchestrator, which is always 127.0.0.1.
+All targets are the --host given by the orchestrator, which is always 127.0.0.1: one client
+address for every trainee, as a lab behind NAT.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
+from bench.pages import form_csrf, meta_csrf
+
 
 def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
@@ -38,13 +46,16 @@ SPAWN_RATE = _env_float("BENCH_SPAWN_RATE", 100)
 START_WINDOW = _env_float("BENCH_START_WINDOW", 8)
 STEADY = _env_float("BENCH_STEADY", 20)
 SUBMIT_WINDOW = _env_float("BENCH_SUBMIT_WINDOW", 8)
-THINK_MIN = _env_float("BENCH_THINK_MIN", 2)
-THINK_MAX = _env_float("BENCH_THINK_MAX", 6)
+THINK_MIN = _env_float("BENCH_THINK_MIN", 3)
+THINK_MAX = _env_float("BENCH_THINK_MAX", 7)
 SATURATE = _env_float("BENCH_SATURATE", 20)
 SEED = int(os.environ.get("BENCH_SEED", "10"))
 RESULTS = os.environ.get("BENCH_RESULTS", "bench-results/locust.json")
-TOKENS: list[str] = (
-    json.loads(Path(os.environ["BENCH_TOKENS"]).read_text()) if os.environ.get("BENCH_TOKENS") else []
+AUTH = os.environ.get("BENCH_AUTH", "session")  # session: the browser's path; token: the shortcut
+PASSWORD = os.environ.get("BENCH_PASSWORD", "")
+#: [{"email": …, "token": …}] in trainee order
+ACCOUNTS: list[dict] = (
+    json.loads(Path(os.environ["BENCH_ACCOUNTS"]).read_text()) if os.environ.get("BENCH_ACCOUNTS") else []
 )
 
 RECORDS: list[tuple] = []  # (route, started epoch, elapsed ms, ok, status)
@@ -55,15 +66,15 @@ RECONNECTS: list[dict] = []  # requests retried once after the connection droppe
 PLAN: dict[str, float] = {}
 _next_user = itertools.count()
 _finished = {"users": 0}
+_ready = {"users": 0}
 
 
 @events.test_start.add_listener
 def _plan(environment, **_kwargs) -> None:
     """Fix the phase times once, after spawning has had time to finish."""
     t0 = time.time() + USERS / SPAWN_RATE + 2.0
-    PLAN.update(t0=t0, steady_from=t0 + START_WINDOW + 2.0)
+    PLAN.update(t0=t0, steady_from=t0 + START_WINDOW + 2.0)  # every trainee has arrived
     PLAN["submit_at"] = PLAN["steady_from"] + STEADY
-    PLAN["saturate_until"] = t0 + START_WINDOW + 2.0 + SATURATE
 
 
 @events.test_stop.add_listener
@@ -90,6 +101,29 @@ def _error_text(reply) -> str:
     return ((reply.text or "") if reply.status_code else str(getattr(reply, "error", "") or ""))[:300]
 
 
+def _all_ready() -> None:
+    """Closed-loop saving starts once every saturating user has logged in and started (or
+    failed to), so that no password check runs inside the measured window; the window is
+    SATURATE seconds from then."""
+    _ready["users"] += 1
+    if _ready["users"] >= USERS:
+        _start_saturation()
+
+
+def _start_saturation() -> None:
+    if "go" not in PLAN:
+        PLAN["go"] = max(time.time() + 0.5, PLAN["steady_from"])
+        PLAN["saturate_until"] = PLAN["go"] + SATURATE
+
+
+def _wait_for_the_others() -> None:
+    give_up = PLAN["steady_from"] + 120
+    while "go" not in PLAN and time.time() < give_up:
+        gevent.sleep(0.05)
+    _start_saturation()
+    _sleep_until(PLAN["go"])
+
+
 def _sleep_until(moment: float) -> None:
     delay = moment - time.time()
     if delay > 0:
@@ -105,42 +139,65 @@ class BenchUser(FastHttpUser):
     def on_start(self) -> None:
         self.index = next(_next_user)
         self.rng = random.Random(SEED * 100_003 + self.index)
-        token = TOKENS[self.index % len(TOKENS)] if TOKENS else ""
-        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        self.account = ACCOUNTS[self.index % len(ACCOUNTS)] if ACCOUNTS else {}
+        self.headers = {"Accept": "application/json"}
         self.attempt: dict | None = None
         self.answers: dict[int, tuple[list[str], bool]] = {}  # item id -> (choices, flagged)
 
     # ---- one timed request ---------------------------------------------------------------
 
-    def call(self, route: str, method: str, path: str, body: dict | None = None, accept: str | None = None):
+    def call(
+        self,
+        route: str,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        *,
+        form: dict | None = None,
+        page: bool = False,
+        redirect: bool = False,
+    ):
         """One request, timed; retried once when the connection dropped before any reply.
 
-        That happens when the client reuses a keep-alive connection just as the server closes it
+        Returns the reply's JSON, the page's text (`page`), or the redirect's target
+        (`redirect`: a 302/303 is the expected answer, not followed), or None on failure.
+
+        The retry: the client may reuse a keep-alive connection just as the server closes it
         (gunicorn keep-alive: 5 s); browsers retry then, and every route here is safe to repeat
-        (a repeated start resumes, a repeated submit returns the stored result). Retries are
-        counted and reported; a second failure is an error.
+        (a repeated login logs in again, a repeated start resumes, a repeated submit returns the
+        stored result). Retries are counted and reported; a second failure is an error.
         """
-        headers = self.headers if accept is None else {**self.headers, "Accept": accept}
+        headers = {**self.headers, "Accept": "text/html"} if page or redirect else self.headers
         started, clock = time.time(), time.perf_counter()
         data, ok, status = None, False, 0
         for attempt in (1, 2):
             with self.client.request(
-                method, path, name=route, json=body, headers=headers, catch_response=True
+                method,
+                path,
+                name=route,
+                json=body,
+                data=form,
+                headers=headers,
+                catch_response=True,
+                allow_redirects=False,
             ) as reply:
                 status = reply.status_code or 0
                 if status == 0 and attempt == 1:
                     reply.success()
                     RECONNECTS.append({"route": route, "at": time.time(), "error": _error_text(reply)})
                     continue
-                ok = 200 <= status < 300
-                if ok:
-                    if accept is None:
+                if redirect:
+                    ok = status in (302, 303)
+                    data = reply.headers.get("Location") if ok else None
+                else:
+                    ok = 200 <= status < 300
+                    if ok and page:
+                        data = reply.text or ""
+                    elif ok:
                         try:
                             data = reply.json()
                         except ValueError:
                             ok = False
-                    else:
-                        data = {}
                 if ok:
                     reply.success()
                 else:
@@ -152,6 +209,29 @@ class BenchUser(FastHttpUser):
         elapsed = (time.perf_counter() - clock) * 1000
         RECORDS.append((route, started, round(elapsed, 3), ok, status))
         return data if ok else None
+
+    def log_in(self, suffix: str = "") -> bool:
+        """As a browser does: the login page (its form's CSRF token), the form posted (the
+        session cookie), then the page it redirects to, whose meta tag carries the CSRF token
+        the exam page's script sends in `X-CSRFToken`. With BENCH_AUTH=token, the bearer token
+        instead (the shortcut)."""
+        if AUTH == "token":
+            self.headers = {"Accept": "application/json", "Authorization": f"Bearer {self.account['token']}"}
+            return True
+        page = self.call(f"login page{suffix}", "GET", "/login", page=True)
+        token = form_csrf(page) if page is not None else None
+        if token is None:
+            return False
+        form = {"email": self.account["email"], "password": PASSWORD, "csrf_token": token}
+        target = self.call(f"login{suffix}", "POST", "/login", form=form, redirect=True)
+        if target is None:
+            return False
+        landing = self.call(f"landing page{suffix}", "GET", target, page=True)
+        csrf = meta_csrf(landing) if landing is not None else None
+        if csrf is None:
+            return False
+        self.headers = {"Accept": "application/json", "X-CSRFToken": csrf}
+        return True
 
     def finish(self) -> None:
         _finished["users"] += 1
@@ -208,23 +288,21 @@ class BenchUser(FastHttpUser):
 
 
 class ExamTrainee(BenchUser):
-    """Start together, answer for the steady phase, submit together."""
+    """Arrive over the start window, log in, start, answer until the end, submit together."""
 
     @task
     def exam_day(self) -> None:
         _sleep_until(PLAN["t0"] + self.rng.uniform(0, START_WINDOW))
-        self.attempt = self.call("start", "POST", "/api/v1/attempts", {"role": ROLE})
+        if self.log_in():
+            self.attempt = self.call("start", "POST", "/api/v1/attempts", {"role": ROLE})
         if self.attempt is not None:
-            _sleep_until(PLAN["steady_from"] + self.rng.uniform(0, THINK_MAX))
             self.answer_loop(self.attempt["items"], self.navigate, self.reload)
             _sleep_until(PLAN["submit_at"] + self.rng.uniform(0, SUBMIT_WINDOW))
             self.call("submit", "POST", f"/api/v1/attempts/{self.attempt['id']}/submit")
         self.finish()
 
     def navigate(self, item: dict) -> None:
-        self.call(
-            "navigate", "GET", f"/attempts/{self.attempt['id']}/items/{item['position']}", accept="text/html"
-        )
+        self.call("navigate", "GET", f"/attempts/{self.attempt['id']}/items/{item['position']}", page=True)
 
     def reload(self) -> None:
         data = self.call("read attempt", "GET", f"/api/v1/attempts/{self.attempt['id']}")
@@ -263,7 +341,7 @@ class FloorTrainee(BenchUser):
             }
             for n in range(40)
         ]
-        _sleep_until(PLAN["steady_from"] + self.rng.uniform(0, THINK_MAX))
+        _sleep_until(PLAN["t0"] + self.rng.uniform(0, START_WINDOW))
         self.answer_loop(items, lambda item: None, lambda: None)
         self.finish()
 
@@ -275,20 +353,25 @@ class FloorTrainee(BenchUser):
 
 
 class SaturatingTrainee(BenchUser):
-    """Start an attempt, then save as fast as the server answers until the time is up."""
+    """Log in (or take the token), start an attempt, then save as fast as the server answers
+    until the time is up."""
 
     @task
     def saturate(self) -> None:
         _sleep_until(PLAN["t0"] + self.rng.uniform(0, START_WINDOW))
-        self.attempt = self.call("start (saturation)", "POST", "/api/v1/attempts", {"role": ROLE})
+        label = "session" if AUTH == "session" else "token shortcut"
+        if self.log_in(" (saturation)"):
+            path = "/api/v1/attempts"
+            self.attempt = self.call(f"start (saturation, {label})", "POST", path, {"role": ROLE})
+        _all_ready()
         if self.attempt is not None:
             items = self.attempt["items"]
-            _sleep_until(PLAN["steady_from"])
+            _wait_for_the_others()
             while time.time() < PLAN["saturate_until"]:
                 item = self.rng.choice(items)
                 choices = self.pick(item)
                 reply = self.call(
-                    "save (saturation)",
+                    f"save (saturation, {label})",
                     "PUT",
                     f"/api/v1/attempts/{self.attempt['id']}/responses/{item['id']}",
                     {"choices": choices, "flagged": False},
@@ -301,7 +384,8 @@ class SaturatingTrainee(BenchUser):
 class SaturatingFloor(BenchUser):
     @task
     def saturate(self) -> None:
-        _sleep_until(PLAN["steady_from"])
+        _all_ready()
+        _wait_for_the_others()
         while time.time() < PLAN["saturate_until"]:
             key = self.index * 1000 + self.rng.randrange(40)
             choices = [self.rng.choice("abcd")]

@@ -2,19 +2,14 @@
 
     python -m bench.reports_bench --database-url URL [--attempts N]   (run by bench.run too)
 
-The report module (examsite/reports/) is written in parallel; `report_backend()` is the one place
-that connects this benchmark to it. Until it offers `queries.pass_rates` and a CSV formatter in
-`formatters`, the bench times a reference aggregate (one GROUP BY in the database, as issue 9 asks)
-and a reference streaming CSV writer, and says so in its output.
+What is timed is the app's own: `examsite.reports.queries.pass_rates` and the streaming
+`examsite.reports.formatters.csv_stream`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import inspect
-import io
 import json
 import os
 import statistics
@@ -22,8 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
@@ -33,127 +26,7 @@ from bench.server import ROOT, tool
 GROUPINGS = ("role", "month", "cohort")
 
 
-@dataclass
-class ReportBackend:
-    source: str
-    #: pass_rates(by) -> list of row dicts (run inside an app context)
-    pass_rates: Callable[[str], list]
-    #: csv_chunks(header, rows) -> iterable of str, streamed (no whole-file buffer)
-    csv_chunks: Callable[[list[str], Iterable[tuple]], Iterable[str]]
-
-
-def report_backend() -> ReportBackend:
-    """The app's report query and CSV formatter when they exist, else the bench's reference ones.
-
-    Wire-up expected from examsite/reports/: `queries.pass_rates(by=..., ...)` returning rows, and a
-    streaming CSV function in `formatters` taking (header, rows) or (rows) and yielding text.
-    """
-    try:
-        from examsite.reports import queries
-    except ImportError:
-        queries = None
-    try:
-        from examsite.reports import formatters
-    except ImportError:
-        formatters = None
-    query = getattr(queries, "pass_rates", None) if queries else None
-    stream = None
-    for name in ("csv_stream", "stream_csv", "iter_csv", "csv_rows", "to_csv"):
-        stream = getattr(formatters, name, None) if formatters else None
-        if stream is not None:
-            break
-    source = []
-    if query is not None:
-        source.append("examsite.reports.queries.pass_rates")
-        app_query = query
-
-        def pass_rates(by: str) -> list:
-            return list(app_query(by=by))
-    else:
-        source.append("reference query (examsite.reports.queries.pass_rates not found)")
-        pass_rates = reference_pass_rates
-    if stream is not None and len(inspect.signature(stream).parameters) >= 2:
-        source.append(f"examsite.reports.formatters.{stream.__name__}")
-        csv_chunks = stream
-    else:
-        source.append("reference CSV writer (no streaming formatter in examsite.reports.formatters)")
-        csv_chunks = reference_csv_chunks
-    return ReportBackend("; ".join(source), pass_rates, csv_chunks)
-
-
-# ---- the reference implementations ----------------------------------------------------------
-
-
-def _group_expression(by: str, dialect: str) -> tuple[str, str]:
-    month = (
-        "strftime('%Y-%m', a.closed_at)"
-        if dialect == "sqlite"
-        else "to_char(a.closed_at AT TIME ZONE 'UTC', 'YYYY-MM')"
-    )
-    return {
-        "role": ("r.slug", "JOIN roles r ON r.id = a.role_id"),
-        "category": ("c.slug", "JOIN roles r ON r.id = a.role_id JOIN categories c ON c.id = r.category_id"),
-        "institution": ("COALESCE(i.name, '(none)')", "LEFT JOIN institutions i ON i.id = a.institution_id"),
-        "cohort": (
-            "COALESCE(h.name, '(none)') || ' #' || COALESCE(CAST(h.id AS TEXT), '')",
-            "LEFT JOIN cohorts h ON h.id = a.cohort_id",
-        ),
-        "month": (month, ""),
-    }[by]
-
-
-def reference_pass_rates(by: str) -> list[dict]:
-    """One aggregate query: attempts, candidates, passed, pass rate, mean and SD, standard."""
-    from examsite.extensions import db
-
-    dialect = db.engine.dialect.name
-    group, joins = _group_expression(by, dialect)
-    sql = text(f"""
-        SELECT {group} AS grp, COUNT(*) AS attempts, COUNT(DISTINCT a.user_id) AS candidates,
-               SUM(CASE WHEN a.passed THEN 1 ELSE 0 END) AS passed,
-               AVG(a.score_percent) AS mean, AVG(a.score_percent * a.score_percent) AS mean_sq,
-               MAX(a.passing_percent) AS standard
-        FROM attempts a {joins}
-        WHERE a.status <> 'in_progress' AND a.closed_at >= :date_from AND a.closed_at < :date_to
-        GROUP BY {group} ORDER BY {group}""")
-    rows = db.session.execute(sql, {"date_from": "1970-01-01", "date_to": "9999-12-31"}).all()
-    out = []
-    for grp, attempts, candidates, passed, mean, mean_sq, standard in rows:
-        mean, mean_sq = float(mean or 0), float(mean_sq or 0)
-        out.append(
-            {
-                "group": grp,
-                "attempts": attempts,
-                "candidates": candidates,
-                "passed": passed,
-                "pass_rate": round(100 * passed / attempts, 2) if attempts else None,
-                "mean": round(mean, 2),
-                "sd": round(max(0.0, mean_sq - mean * mean) ** 0.5, 2),
-                "passing_percent": float(standard or 0),
-            }
-        )
-    return out
-
-
-def _safe(value) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def reference_csv_chunks(
-    header: list[str], rows: Iterable[tuple], rows_per_chunk: int = 1000
-) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for n, row in enumerate(rows, 1):
-        writer.writerow([_safe(v) for v in row])
-        if n % rows_per_chunk == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+SOURCE = "examsite.reports.queries.pass_rates; examsite.reports.formatters.csv_stream"
 
 
 # ---- timing, in this process ------------------------------------------------------------------
@@ -162,17 +35,16 @@ def reference_csv_chunks(
 def time_reports(database_url: str, repeats: int = 3) -> dict:
     os.environ["DATABASE_URL"] = database_url
     from examsite import create_app
+    from examsite.reports.queries import pass_rates
 
     app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": database_url})
-    backend = None
     timings = {}
     with app.app_context():
-        backend = report_backend()
         for by in GROUPINGS:
             runs, rows = [], []
             for _ in range(repeats):
                 started = time.perf_counter()
-                rows = backend.pass_rates(by)
+                rows = pass_rates(by=by)
                 runs.append(time.perf_counter() - started)
             timings[by] = {
                 "first": runs[0],
@@ -184,7 +56,7 @@ def time_reports(database_url: str, repeats: int = 3) -> dict:
 
         db.session.remove()
         db.engine.dispose()
-    return {"source": backend.source, "by": timings}
+    return {"source": SOURCE, "by": timings}
 
 
 # ---- the streamed export, in a child process whose peak memory is measured ----------------------
@@ -217,6 +89,8 @@ def export_csv(database_url: str, out_path: str) -> dict:
     import resource
 
     from examsite import create_app
+    from examsite.reports.formatters import csv_stream
+    from examsite.reports.queries import pass_rates
 
     app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": database_url})
     started = time.perf_counter()
@@ -224,7 +98,6 @@ def export_csv(database_url: str, out_path: str) -> dict:
     with app.app_context():
         from examsite.extensions import db
 
-        backend = report_backend()
         with db.engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=2000).execute(text(EXPORT_SQL))
 
@@ -235,15 +108,13 @@ def export_csv(database_url: str, out_path: str) -> dict:
                     yield tuple(row)
 
             with open(out_path, "w", newline="") as out:
-                for chunk in backend.csv_chunks(EXPORT_HEADER, rows()):
+                for chunk in csv_stream(EXPORT_HEADER, rows()):
                     out.write(chunk)
                     size += len(chunk)
         # The pass-rate report as CSV too (a handful of rows), through the same formatter.
-        report = backend.pass_rates("cohort")
+        report = pass_rates(by="cohort")
         header = list(report[0].keys()) if report else []
-        report_bytes = sum(
-            len(chunk) for chunk in backend.csv_chunks(header, (tuple(r.values()) for r in report))
-        )
+        report_bytes = sum(len(chunk) for chunk in csv_stream(header, (tuple(r.values()) for r in report)))
     peak_kb = _high_water_kb() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "rows": count,
@@ -251,7 +122,7 @@ def export_csv(database_url: str, out_path: str) -> dict:
         "report_csv_bytes": report_bytes,
         "seconds": time.perf_counter() - started,
         "max_rss_mb": peak_kb / 1024,
-        "source": backend.source,
+        "source": SOURCE,
     }
 
 

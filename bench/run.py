@@ -1,15 +1,17 @@
 """`make bench`: an exam day against gunicorn on 127.0.0.1, the floor, and the reports.
 
-    make bench                                   # 300 trainees, 120 s steady state, SQLite
+    make bench                                   # 300 trainees, SQLite
     make bench BENCH_ARGS=--quick                # 30 trainees, 20 s: a smoke run
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/examsite_bench make bench
 
-Phases: set-up (scratch database, `flask setup`, trainees and tokens in bulk); the exam day
-(synchronized start, steady answering, end spike); the floor paced like the exam day; saturation
-in rounds, each examsite's saves then the floor's upserts back to back, so that the ratio of the
-two compares loads run under the same machine conditions; the verification of every acknowledged
-save; the reports over a million generated attempts. Prints a summary and writes
-docs/benchmarks.md (quick runs: bench-results/).
+Phases: set-up (scratch database, `flask setup`, trainees with passwords and tokens in bulk); the
+exam day as users go (trainees arrive over the start window, all from 127.0.0.1 like a lab behind
+NAT, log in through the form, start and save with the session cookie and the CSRF header, and all
+submit within the submit window); the floor paced like the exam day; saturation in rounds, each
+examsite's session-path saves, then its token-path saves (the API shortcut, for comparison), then
+the floor's upserts back to back, so that the ratios compare loads run under the same machine
+conditions; the verification of every acknowledged save; the reports over a million generated
+attempts. Prints a summary and writes docs/benchmarks.md (quick runs: bench-results/).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import loadrun
+from bench.instance import TRAINEE_PASSWORD as PASSWORD
 from bench.server import ROOT, Gunicorn
 
 
@@ -41,15 +44,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="30 trainees, 20 s steady state, 50k report rows"
     )
     parser.add_argument("--trainees", type=int, help="trainees in the exam day (default 300)")
-    parser.add_argument("--duration", type=float, help="seconds of steady state (default 120)")
+    parser.add_argument(
+        "--duration", type=float, help="seconds of answering after the last arrival (default 120)"
+    )
     parser.add_argument("--role", default="implementation-manager", help="the role whose exam is taken")
-    parser.add_argument("--start-window", type=float, default=8, help="seconds over which all start")
-    parser.add_argument("--submit-window", type=float, default=8, help="seconds over which all submit")
+    parser.add_argument(
+        "--start-window",
+        type=float,
+        help="seconds over which trainees arrive, log in and start (default 60, quick 10)",
+    )
+    parser.add_argument("--submit-window", type=float, default=10, help="seconds over which all submit")
     parser.add_argument(
         "--think",
         type=float,
         nargs=2,
-        default=(2, 6),
+        default=(3, 7),
         metavar=("MIN", "MAX"),
         help="seconds a trainee reads before answering (uniform)",
     )
@@ -65,6 +74,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--report-attempts", type=int, help="generated attempts (default 1,000,000)")
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--skip-saturation", action="store_true")
+    parser.add_argument(
+        "--skip-token-path",
+        action="store_true",
+        help="saturation rounds without the token-path saves (the shortcut measured beside)",
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for examsite's gunicorn (repeatable; written in the report)",
+    )
     parser.add_argument("--skip-reports", action="store_true")
     parser.add_argument(
         "--wait-quiet",
@@ -85,6 +106,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     quick = args.quick
     args.trainees = args.trainees or (30 if quick else 300)
     args.duration = args.duration if args.duration is not None else (20 if quick else 120)
+    if args.start_window is None:
+        args.start_window = 10 if quick else 60
+    for item in args.server_env:
+        if "=" not in item:
+            parser.error(f"--server-env {item!r}: give NAME=VALUE")
     args.saturation_users = args.saturation_users or (16 if quick else 32)
     args.saturation_seconds = args.saturation_seconds or (6 if quick else 20)
     args.saturation_rounds = args.saturation_rounds or (1 if quick else 3)
@@ -181,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             scratch.cleanup()
     from bench import summary
 
-    summary.environment(results, scratch)
+    summary.environment(results)
     say()
     say(summary.console(results))
     out = (
@@ -206,7 +232,7 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
 
     started = time.perf_counter()
     say("Set-up: flask setup on the scratch database…")
-    results["setup"] = instance.set_up(scratch, args.role, say)
+    results["setup"] = instance.set_up(scratch, args.role)
     exam_phase = loadrun.Phase(
         "exam",
         args.trainees,
@@ -219,22 +245,24 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
     )
     instance.ensure_minutes(scratch, args.role, math.ceil(exam_phase.expected_seconds() / 60) + 15)
     results["exam_settings"] = instance.exam_settings(scratch, args.role)
-    tokens = instance.create_trainees(scratch, args.trainees, "trainee")
-    tokens_path = instance.write_tokens(scratch.directory / "tokens.json", tokens)
-    sat_tokens = (
+    results["app"] = instance.app_settings(scratch)
+    accounts = instance.create_trainees(scratch, args.trainees, "trainee")
+    accounts_path = instance.write_accounts(scratch.directory / "accounts.json", accounts)
+    sat_accounts = (
         [] if args.skip_saturation else instance.create_trainees(scratch, args.saturation_users, "saturating")
     )
-    sat_path = instance.write_tokens(scratch.directory / "saturation-tokens.json", sat_tokens)
+    sat_path = instance.write_accounts(scratch.directory / "saturation-accounts.json", sat_accounts)
     results["setup"]["seconds"] = time.perf_counter() - started
     say(
         f"  {results['setup']['setup']}; banks: {results['setup']['banks']}; {args.role}: "
-        f"{results['exam_settings']['form_items']} items; {args.trainees} trainees with tokens "
-        f"({results['setup']['seconds']:.1f} s)"
+        f"{results['exam_settings']['form_items']} items; {args.trainees} trainees with passwords and "
+        f"tokens ({results['setup']['seconds']:.1f} s)"
     )
 
     say(
-        f"Exam day: {args.trainees} trainees start within {args.start_window:g} s, answer for "
-        f"{args.duration:g} s, submit within {args.submit_window:g} s…"
+        f"Exam day: {args.trainees} trainees arrive within {args.start_window:g} s, log in through the "
+        f"form and start, answer until {args.duration:g} s after the last arrival, submit within "
+        f"{args.submit_window:g} s…"
     )
     busy = wait_until_quiet(args.wait_quiet)
     results["busy_before_exam"] = busy
@@ -247,11 +275,14 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
     log = scratch.directory / "gunicorn.log"
     floor_log = scratch.directory / "gunicorn-floor.log"
     floor_url = None
-    saturation = floor_paced = floor_sat = None
+    saturation = token_sat = floor_paced = floor_sat = None
     with contextlib.ExitStack() as servers:
-        server = servers.enter_context(Gunicorn("wsgi:app", scratch.env(), log))
+        server_env = scratch.env(**dict(item.split("=", 1) for item in args.server_env))
+        server = servers.enter_context(Gunicorn("wsgi:app", server_env, log))
         with profiled(args, server, f"{scratch.backend}-exam"), CpuSampler(server) as cpu:
-            exam = loadrun.run(exam_phase, server.url, scratch.directory, tokens_path, args.role)
+            exam = loadrun.run(
+                exam_phase, server.url, scratch.directory, accounts_path, args.role, password=PASSWORD
+            )
         results["exam"] = _load_dict(exam, cpu.as_dict())
         say(_routes_line(exam))
         floor_server = None
@@ -260,9 +291,11 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
                 args, scratch, results, servers, floor_log, exam_phase
             )
         if not args.skip_saturation:
-            saturation, floor_sat = run_saturation(args, scratch, results, server, floor_server, sat_path)
+            saturation, token_sat, floor_sat = run_saturation(
+                args, scratch, results, server, floor_server, sat_path
+            )
         results["server_log_errors"] = _log_errors(log)
-    acks = exam.acks + (saturation.acks if saturation else [])
+    acks = exam.acks + (saturation.acks if saturation else []) + (token_sat.acks if token_sat else [])
     checked = verify.check_responses(scratch.database_url, acks)
     results["verification"] = checked.__dict__
     say(
@@ -315,53 +348,79 @@ def run_floor(
 
 
 def run_saturation(args, scratch, results: dict, server: Gunicorn, floor_server, sat_path: Path):
-    """Closed-loop saves in rounds: examsite, then the floor right after it, in each round.
+    """Closed-loop saves in rounds: examsite's session path, its token path (the shortcut), then
+    the floor right after, in each round.
 
     The machine's speed drifts over minutes (a shared host); a ratio of two loads run minutes
-    apart carries that drift, while the two halves of one round see nearly the same machine.
-    Returns examsite's and the floor's rounds merged into one load each."""
+    apart carries that drift, while the parts of one round see nearly the same machine.
+    Returns the session path's, the token path's and the floor's rounds merged into one load each
+    (None for a part not run)."""
     rounds = args.saturation_rounds
+    paths = ["session"] if args.skip_token_path else ["session", "token"]
     say(
         f"Saturation: {rounds} round(s) of {args.saturation_users} closed-loop savers for "
-        f"{args.saturation_seconds:g} s, examsite then the floor…"
+        f"{args.saturation_seconds:g} s: examsite's {' then '.join(paths)} path, then the floor…"
     )
-    ours: list[loadrun.LoadResult] = []
-    floors: list[loadrun.LoadResult] = []
-    our_cpu: list[dict] = []
-    floor_cpu: list[dict] = []
+    loads: dict[str, list[loadrun.LoadResult]] = {key: [] for key in (*paths, "floor")}
+    usage: dict[str, list[dict]] = {key: [] for key in loads}
     per_round: list[dict] = []
-    phase = loadrun.Phase(
-        "saturate", args.saturation_users, start_window=3, saturate=args.saturation_seconds, seed=args.seed
+    # Session-path savers log in through the form first (a password check each): a wider window.
+    session_phase = loadrun.Phase(
+        "saturate",
+        args.saturation_users,
+        start_window=max(3.0, args.saturation_users * 0.3),
+        saturate=args.saturation_seconds,
+        seed=args.seed,
     )
-    floor_phase = dataclasses.replace(phase, mode="floor-saturate")
+    phases = {
+        "session": session_phase,
+        "token": dataclasses.replace(session_phase, start_window=3, auth="token"),
+        "floor": dataclasses.replace(session_phase, start_window=3, mode="floor-saturate"),
+    }
     for number in range(1, rounds + 1):
-        first = number == 1  # py-spy (--profile) samples the first round
-        spy = profiled(args, server, f"{scratch.backend}-saturation") if first else contextlib.nullcontext()
-        with spy, CpuSampler(server) as cpu:
-            load = loadrun.run(phase, server.url, scratch.directory, sat_path, args.role, tag=f"-{number}")
-        ours.append(load)
-        our_cpu.append(cpu.as_dict())
-        row = {"round": number, "save_rps": _rps(load, "save (saturation)"), "errors": load.total_failures}
-        if floor_server is not None:
-            with CpuSampler(floor_server) as cpu:
-                floor_load = loadrun.run(floor_phase, floor_server.url, scratch.directory, tag=f"-{number}")
-            floors.append(floor_load)
-            floor_cpu.append(cpu.as_dict())
-            row["floor_rps"] = _rps(floor_load, "floor save (saturation)")
-            row["errors"] += floor_load.total_failures
-            row["ratio"] = row["save_rps"] / row["floor_rps"] if row["floor_rps"] else None
+        row: dict = {"round": number, "errors": 0}
+        for key in loads:
+            if key == "floor" and floor_server is None:
+                continue
+            target = floor_server if key == "floor" else server
+            first = number == 1 and key == "session"  # py-spy (--profile) samples the first round
+            name = f"{scratch.backend}-saturation"
+            spy = profiled(args, server, name) if first else contextlib.nullcontext()
+            with spy, CpuSampler(target) as cpu:
+                load = loadrun.run(
+                    phases[key],
+                    target.url,
+                    scratch.directory,
+                    None if key == "floor" else sat_path,
+                    args.role,
+                    tag=f"-{key}-{number}",
+                    password=PASSWORD,
+                )
+            loads[key].append(load)
+            usage[key].append(cpu.as_dict())
+            row[f"{key}_rps"] = _rps(load, SATURATED_SAVE[key])
+            row["errors"] += load.total_failures
+        if row.get("floor_rps"):
+            row["ratio"] = row["session_rps"] / row["floor_rps"]
+            if "token_rps" in row:
+                row["token_ratio"] = row["token_rps"] / row["floor_rps"]
         per_round.append(row)
         say(_round_line(row))
-    saturation = loadrun.merge(ours)
-    results["saturation"] = _load_dict(saturation, _merge_cpu(our_cpu))
+    merged = {key: loadrun.merge(parts) if parts else None for key, parts in loads.items()}
+    names = {"session": "saturation", "token": "saturation_token", "floor": "floor_saturation"}
+    for key, result_key in names.items():
+        if merged.get(key) is not None:
+            results[result_key] = _load_dict(merged[key], _merge_cpu(usage[key]))
+            say(_routes_line(merged[key]))
     results["saturation_rounds"] = per_round
-    say(_routes_line(saturation))
-    if not floors:
-        return saturation, None
-    floor_sat = loadrun.merge(floors)
-    results["floor_saturation"] = _load_dict(floor_sat, _merge_cpu(floor_cpu))
-    say(_routes_line(floor_sat))
-    return saturation, floor_sat
+    return merged["session"], merged.get("token"), merged.get("floor")
+
+
+SATURATED_SAVE = {
+    "session": "save (saturation, session)",
+    "token": "save (saturation, token shortcut)",
+    "floor": "floor save (saturation)",
+}
 
 
 def _rps(load: loadrun.LoadResult, route: str) -> float:
@@ -370,11 +429,13 @@ def _rps(load: loadrun.LoadResult, route: str) -> float:
 
 
 def _round_line(row: dict) -> str:
-    line = f"  round {row['round']}: examsite {row['save_rps']:.0f} saves/s"
-    if "floor_rps" in row:
-        line += f", floor {row['floor_rps']:.0f} upserts/s"
-        if row["ratio"] is not None:
-            line += f": {row['ratio']:.0%}"
+    line = f"  round {row['round']}: session path {row['session_rps']:.0f} saves/s"
+    if "token_rps" in row:
+        line += f", token shortcut {row['token_rps']:.0f}/s"
+    if row.get("floor_rps"):
+        line += f", floor {row['floor_rps']:.0f} upserts/s: session path {row['ratio']:.0%} of the floor"
+        if "token_ratio" in row:
+            line += f" (token shortcut {row['token_ratio']:.0%})"
     return line
 
 
@@ -506,7 +567,7 @@ def _durability(scratch) -> dict:
 
 
 def command_line(args: argparse.Namespace) -> str:
-    line = "make bench" + (f" BENCH_ARGS={shlex.quote(' '.join(args.argv))}" if args.argv else "")
+    line = "make bench" + (f" BENCH_ARGS={shlex.quote(shlex.join(args.argv))}" if args.argv else "")
     url = os.environ.get("BENCH_DATABASE_URL")
     if url:
         from sqlalchemy.engine import make_url

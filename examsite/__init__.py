@@ -40,6 +40,9 @@ def create_app(config_class: type | None = None, overrides: dict | None = None) 
     security.init_app(app)
     templating.init_app(app)
     inputs.init_app(app)
+    from examsite.api import one_statement_saves
+
+    app.before_request(one_statement_saves)  # first of all request hooks (see its docstring)
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
@@ -59,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from examsite.instructors.views import bp as instructors_bp
     from examsite.interchange.views import bp as interchange_bp
     from examsite.reports.views import bp as reports_bp
+    from examsite.skills.views import bp as skills_bp
 
     for bp in (
         catalog_bp,
@@ -70,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
         instructors_bp,
         authoring_bp,
         media_bp,
+        skills_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(interchange_bp)
@@ -88,7 +93,9 @@ def register_cli(app: Flask) -> None:
     from examsite.interchange.cli import import_external
     from examsite.mail.cli import mail_cli
     from examsite.reports.cli import reports_cli
+    from examsite.skills.cli import skills_command
 
+    reports_cli.add_command(skills_command)  # `flask reports skills`: skills builds on reports' formatters
     banks_cli.add_command(import_external)  # `flask banks import-external`: interchange builds on banks
 
     for group in (

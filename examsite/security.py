@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError, same_origin
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from examsite.extensions import csrf, limiter, login_manager
@@ -92,6 +93,41 @@ API_PREFIX = "/api/v1/"
 
 #: what a scoped token may reach: scope -> (allowed methods, path prefix under the API)
 TOKEN_SCOPE_RULES = {"reports:read": (("GET", "HEAD"), API_PREFIX + "reports/")}
+
+#: at most this many (token, session) pairs remembered per worker as checked
+CHECKED_CSRF_MAX = 10_000
+
+
+def protect_api_write() -> None:
+    """CSRF for a write with the session cookie: the token the page gave its script, sent in
+    `X-CSRFToken`, must be the session's (Flask-WTF's check, refused with 400 otherwise).
+
+    On the exam page every answer is such a write, and Flask-WTF's check costs a signature
+    verification (and parsing the JSON body as a form) each time. Without a time limit on
+    tokens (WTF_CSRF_TIME_LIMIT = None, the default here) whether a token matches a session's
+    raw token never changes, so a pair that passed the full check once is remembered per
+    worker; any other token or session takes the full check, and the HTTPS referrer check runs
+    every time.
+    """
+    config = current_app.config
+    checked = current_app.extensions.setdefault("examsite_checked_csrf", {})
+    token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token")
+    raw = session.get(config["WTF_CSRF_FIELD_NAME"])
+    key = (token, raw) if token and isinstance(raw, str) else None
+    if key is None or config["WTF_CSRF_TIME_LIMIT"] is not None or key not in checked:
+        csrf.protect()  # raises CSRFError (400) unless the token is the session's
+        if key is not None and config["WTF_CSRF_TIME_LIMIT"] is None:
+            if len(checked) >= CHECKED_CSRF_MAX:
+                checked.clear()
+            checked[key] = True
+        return
+    if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+        # as Flask-WTF checks it: over HTTPS, the referrer must be this site
+        if not request.referrer:
+            raise CSRFError("The referrer header is missing.")
+        if not same_origin(request.referrer, f"https://{request.host}/"):
+            raise CSRFError("The referrer does not match the host.")
+    g.csrf_valid = True
 
 
 def used_token_auth() -> bool:

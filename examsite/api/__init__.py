@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from examsite.errors import ApiError
 from examsite.extensions import csrf
 from examsite.inputs import BodyError, read_json_body
-from examsite.security import token_scope_allows, used_token_auth
+from examsite.security import protect_api_write, token_scope_allows, used_token_auth
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -25,9 +25,13 @@ def ids_in_range():
             raise ApiError(404, "not_found", "No such resource.")
 
 
-@bp.before_request
 def one_statement_saves():
-    """Registered first: it must run before anything reads the database (the user's lookup)."""
+    """Put the save route in single statements before anything reads the database.
+
+    Registered on the app by create_app before any blueprint's hooks: the account checks that
+    run before every request (a password that must change, two-factor set-up) load the user,
+    and that first read would otherwise open a transaction on PostgreSQL.
+    """
     if request.endpoint == "api.save_response":
         from examsite.delivery.services import prepare_save_request
 
@@ -53,7 +57,7 @@ def csrf_for_cookie_sessions():
     if request.headers.get("Authorization", "").lower().startswith("bearer "):
         # A token that names no active account (unknown, revoked, or its user deactivated)
         raise ApiError(401, "unauthorized", "The bearer token is not valid.")
-    csrf.protect()
+    protect_api_write()
 
 
 def json_body() -> dict:
@@ -70,3 +74,4 @@ def json_body() -> dict:
 
 from examsite.api import attempts, certificates, item_statistics, openapi, reports, roles  # noqa: E402,F401
 from examsite.authoring import api as authoring_api  # noqa: E402,F401
+from examsite.skills import api as skills_api  # noqa: E402,F401

@@ -348,6 +348,33 @@ class ItemStatistics(Reply):
     forms: FormStatisticsPair
 
 
+# --- skills profile ------------------------------------------------------------------------------
+
+
+class SkillsDomain(Reply):
+    code: str
+    name: str
+    level: Literal["not_shown", "developing", "proficient", "advanced"] = Field(
+        description="Estimated from every scored answer in the domain (see examsite/skills/rules.py)"
+    )
+    items: int = Field(ge=0, description="Scored items the level rests on")
+    last_tested_at: OptionalTime = Field(description="When the latest attempt with items of it closed")
+
+
+class RoleReadiness(Reply):
+    slug: str
+    readiness: float = Field(
+        ge=0, le=1, description="Blueprint-weighted share of domains at least proficient"
+    )
+    to_study: list[str] = Field(description="Domain codes not yet proficient, heaviest first")
+
+
+class SkillsProfile(Reply):
+    domains: list[SkillsDomain]
+    roles: list[RoleReadiness]
+    next_roles: list[str] = Field(description="Role slugs: lateral within a category, upward across tracks")
+
+
 #: every model the document describes, by its name in components/schemas
 COMPONENTS: tuple[type[BaseModel], ...] = (
     Error,
@@ -367,4 +394,5 @@ COMPONENTS: tuple[type[BaseModel], ...] = (
     IssuerProfile,
     PassRateReport,
     ItemStatistics,
+    SkillsProfile,
 )

@@ -244,6 +244,16 @@ def _operations() -> dict:
                 },
             }
         },
+        "/me/skills-profile": {
+            "get": {
+                "summary": "The trainee's skills profile: level per domain, readiness per role, next roles",
+                "responses": {
+                    "200": _json(s.SkillsProfile, "The profile"),
+                    "401": TRAINEE["401"],
+                    "403": TRAINEE["403"],
+                },
+            }
+        },
         "/reports/pass-rates": {
             "get": {
                 "summary": "Pass-rate report (administrators)",

@@ -20,12 +20,19 @@ def role(slug: str):
     role = get_role(slug)
     if role is None:
         abort(404)
+    # Function-local, as delivery's: the catalog sits below delivery and skills, which build on it.
     from examsite.delivery.services import open_attempt_for, retake_status
+    from examsite.skills.services import role_overlaps
 
     open_attempt = retake = None
     if current_user.is_authenticated and current_user.role == "trainee":
         open_attempt = open_attempt_for(current_user, role)
         retake = retake_status(current_user, role)
     return render_template(
-        "catalog/role.html", role=role, exam=role.exam, open_attempt=open_attempt, retake=retake
+        "catalog/role.html",
+        role=role,
+        exam=role.exam,
+        open_attempt=open_attempt,
+        retake=retake,
+        overlaps=role_overlaps(role.slug),
     )

@@ -49,8 +49,8 @@ def server(request, tmp_path_factory):
 #: changes the answer of (the public certificate and issuer routes answer everyone alike)
 OPERATIONS = {
     "anonymous": ".*",
-    "trainee": "^/(roles|attempts)",
-    "admin": "^/(reports|attempts|roles/[^/]+/item-statistics)",
+    "trainee": "^/(roles|attempts|me)",
+    "admin": "^/(reports|attempts|me|roles/[^/]+/item-statistics)",
 }
 
 

@@ -148,3 +148,12 @@ def test_flag_csv_cells_are_spreadsheet_safe():
     ]
     text = "".join(csv_lines(FLAG_COLUMNS, flag_rows(rows)))
     assert "'=HYPERLINK(1)" in text and "'@SUM(A1)" in text and "'-bad" in text and ",-0.2," in text
+
+
+def test_simulated_attempts_are_not_in_the_skills_report(runner, banks):
+    before = runner.invoke(args=["reports", "skills", "--by", "cohort", "--format", "json"])
+    assert before.exit_code == 0, before.output
+    _simulate(runner)
+    after = runner.invoke(args=["reports", "skills", "--by", "cohort", "--format", "json"])
+    assert after.exit_code == 0, after.output
+    assert after.output == before.output

@@ -51,3 +51,74 @@ def test_merged_percentiles_and_failures_come_from_every_round():
 def test_a_single_load_keeps_its_own_window():
     records = [["save", 5.0, 0.0, True, 200], ["save", 9.0, 1000.0, True, 200]]
     assert loadrun.route_stats(records)["save"].window == pytest.approx(5.0)
+
+
+# ---- what the trainees read from the pages, and how the figures are put together ---------------
+
+LOGIN_PAGE = """<html><head><meta name="csrf-token" content="IjFhYiI.meta&amp;x"></head><body>
+<form method="post"><input id="csrf_token" name="csrf_token" type="hidden" value="IjFhYiI.form&amp;y">
+<input name="email"></form></body></html>"""
+
+
+def test_the_csrf_tokens_come_from_the_form_and_the_meta_tag():
+    from bench.pages import form_csrf, meta_csrf
+
+    assert form_csrf(LOGIN_PAGE) == "IjFhYiI.form&y"
+    assert meta_csrf(LOGIN_PAGE) == "IjFhYiI.meta&x"
+    assert form_csrf("<input name='email'>") is None
+    assert meta_csrf('<meta name="csrf-token" content="">') is None
+
+
+def test_callgrind_total_reads_the_summary_line():
+    from bench.save_cost import callgrind_total
+
+    assert callgrind_total("events: Ir\nsummary: 123456\n") == 123456
+    assert callgrind_total("events: Ir\ntotals: 99\n") == 99
+    with pytest.raises(ValueError):
+        callgrind_total("events: Ir\n")
+
+
+def _route(route, p99, rps=1.0, failures=0):
+    return {
+        "route": route,
+        "p50": 1,
+        "p95": p99,
+        "p99": p99,
+        "max": p99,
+        "rps": rps,
+        "count": 10,
+        "failures": failures,
+    }
+
+
+def test_targets_judge_the_session_path_and_show_the_shortcut_beside_it():
+    from bench.summary import targets, throughput_ratio
+
+    results = {
+        "backend": "sqlite",
+        "args": {"trainees": 300, "submit_window": 10},
+        "verification": {"lost": 0},
+        "exam": {
+            "routes": {
+                "login": _route("login", 1200),
+                "start": _route("start", 400),
+                "save": _route("save", 90),
+                "submit": _route("submit", 1500),
+            }
+        },
+        "saturation": {"routes": {"s": _route("save (saturation, session)", 50, rps=700)}},
+        "saturation_token": {"routes": {"t": _route("save (saturation, token shortcut)", 50, rps=850)}},
+        "floor_saturation": {"routes": {"f": _route("floor save (saturation)", 50, rps=1000, failures=2)}},
+    }
+    for load in ("saturation", "saturation_token", "floor_saturation"):
+        results[load]["routes"] = {r["route"]: r for r in results[load]["routes"].values()}
+    assert throughput_ratio(results) == pytest.approx(0.7)
+    assert throughput_ratio(results, "saturation_token") == pytest.approx(0.85)
+    met = {
+        what.split(" ")[0] + " " + what.split(" ")[1]: ok for what, _target, _measured, ok in targets(results)
+    }
+    assert met["errors, all"] is False  # the floor's two failures count
+    assert met["login p99"] is False and met["start p99"] is True
+    assert met["save p99"] is True and met["submit p99,"] is True
+    assert met["session-path saves"] is False  # 70% < 80%
+    assert met["token-path saves"] is None  # shown, not judged
