@@ -43,12 +43,21 @@ def lint(paths: tuple[str, ...], quiet: bool) -> None:
 
 @banks_cli.command("import")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--theirs", is_flag=True, help="Items edited in the workspace: the files' version wins.")
+@click.option("--ours", is_flag=True, help="Items edited in the workspace: keep the web's edit.")
 @with_appcontext
-def import_command(paths: tuple[str, ...]) -> None:
-    """Import bank files, all or nothing; unchanged files change nothing."""
+def import_command(paths: tuple[str, ...], theirs: bool, ours: bool) -> None:
+    """Import bank files, all or nothing; unchanged files change nothing.
+
+    An item edited in the workspace since its import, whose file now differs, stops the import
+    with one line per conflict, unless --theirs or --ours says which side wins.
+    """
+    if theirs and ours:
+        raise click.UsageError("choose --theirs or --ours, not both")
     require_database()
+    on_conflict = "theirs" if theirs else "ours" if ours else "refuse"
     try:
-        summary = import_banks(_paths(paths), progress=True)
+        summary = import_banks(_paths(paths), progress=True, on_conflict=on_conflict)
     except BankImportError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

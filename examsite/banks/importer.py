@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from examsite.audit.services import record
 from examsite.banks.lint import lint_tree
@@ -37,12 +37,19 @@ class ImportSummary:
     unchanged: int = 0
     blueprints_changed: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    #: items edited in the workspace whose file version was skipped (--ours)
+    kept_web_edits: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         return (
             f"banks: {len(self.added)} added, {len(self.new_versions)} new versions, "
             f"{len(self.retired)} retired, {self.unchanged} unchanged; "
             f"{len(self.blueprints_changed)} blueprints updated"
+            + (
+                f"; kept the workspace's edits of {', '.join(self.kept_web_edits)}"
+                if self.kept_web_edits
+                else ""
+            )
         )
 
 
@@ -76,8 +83,22 @@ def load_and_check(paths: list[str | Path]) -> tuple[BankTree, set[str] | None, 
     return tree, selected, problems
 
 
-def import_banks(paths: list[str | Path], progress: bool = False) -> ImportSummary:
-    """Validate all files, then write every change in one transaction (or raise, writing nothing)."""
+#: how an import settles items edited in the workspace since they came from the files
+ON_CONFLICT = ("refuse", "theirs", "ours")
+
+
+def import_banks(
+    paths: list[str | Path], progress: bool = False, on_conflict: str = "refuse"
+) -> ImportSummary:
+    """Validate all files, then write every change in one transaction (or raise, writing nothing).
+
+    An item edited in the web (a version saved in the workspace after the files' last version)
+    whose file now says something else is a conflict: by default nothing is imported and each
+    conflict is reported; `theirs` lets the files win (a new version from the file), `ours`
+    keeps the web's edit (the file's version of that item is skipped).
+    """
+    if on_conflict not in ON_CONFLICT:
+        raise ValueError(f"on_conflict must be one of {ON_CONFLICT}")
     tree, selected, problems = load_and_check(paths)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -91,10 +112,19 @@ def import_banks(paths: list[str | Path], progress: bool = False) -> ImportSumma
         domains = _apply_domains(tree)
         items = [i for i in tree.items if i.bank in banks]
         existing = {i.external_id: i for i in db.session.scalars(select(Item).where(Item.bank.in_(banks)))}
-        iterator = items
+        conflicts = [spec for spec in items if _edited_in_web(existing.get(spec.external_id), spec)]
+        if conflicts and on_conflict == "refuse":
+            raise BankImportError([_conflict_problem(spec, existing[spec.external_id]) for spec in conflicts])
+        if on_conflict == "ours":
+            skipped = {spec.external_id for spec in conflicts}
+            summary.kept_web_edits = sorted(skipped)
+            items_to_apply = [spec for spec in items if spec.external_id not in skipped]
+        else:
+            items_to_apply = items
+        iterator = items_to_apply
         bar = None
         if progress:
-            bar = click.progressbar(items, label="Importing items", show_pos=True, width=30)
+            bar = click.progressbar(items_to_apply, label="Importing items", show_pos=True, width=30)
             iterator = bar.__enter__()
         try:
             for spec in iterator:
@@ -128,6 +158,41 @@ def import_banks(paths: list[str | Path], progress: bool = False) -> ImportSumma
         db.session.rollback()
         raise
     return summary
+
+
+def _edited_in_web(item: Item | None, spec: ItemSpec) -> bool:
+    """True when importing `spec` would replace the serving version, and the item has a version
+    written in the workspace (no source file) newer than its last version from the files whose
+    content the file does not already hold."""
+    if item is None:
+        return False
+    if item.current_version is not None and item.current_version.content_hash == spec.content_hash:
+        return False  # the import leaves this item as it is (a pending web draft stays a draft)
+    web = [v for v in (item.latest_version, item.current_version) if v is not None and not v.source_file]
+    if not web:
+        return False
+    latest_web = max(web, key=lambda v: v.version)
+    if latest_web.content_hash == spec.content_hash:
+        return False  # the file already says what the web says (an export of the web's edit)
+    from_files = db.session.scalar(
+        select(func.max(ItemVersion.version)).where(
+            ItemVersion.item_id == item.id, ItemVersion.source_file != ""
+        )
+    )
+    return from_files is None or latest_web.version > from_files
+
+
+def _conflict_problem(spec: ItemSpec, item: Item) -> Problem:
+    version = max(
+        (v for v in (item.latest_version, item.current_version) if v is not None), key=lambda v: v.version
+    )
+    return Problem(
+        spec.file,
+        spec.line,
+        f"{spec.external_id}: edited in the workspace since it was imported (version {version.version}, "
+        f"{version.status}); the file differs. Export the web's version with `flask banks export "
+        "--format native`, or import with --theirs (the file wins) or --ours (keep the web's edit)",
+    )
 
 
 def _from_files(item: Item) -> bool:

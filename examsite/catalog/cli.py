@@ -86,7 +86,9 @@ def setup_command(no_banks: bool) -> None:
     ensure_catalog()
     db.session.commit()
     if not no_banks:
-        summary = import_banks([current_app.config["QUESTION_BANKS_PATH"]], progress=True)
+        # `make run` on every start: the workspace's edits of bundled items are kept (and named);
+        # `flask banks import` is where an operator chooses otherwise.
+        summary = import_banks([current_app.config["QUESTION_BANKS_PATH"]], progress=True, on_conflict="ours")
         click.echo(summary.describe())
     admins = db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin"))
     if not admins:

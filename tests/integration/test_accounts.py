@@ -323,6 +323,9 @@ def test_client_address_comes_from_trusted_proxies_only(app, make_user, database
 
 def test_change_password(client, login, make_user):
     session = login(make_user("trainee"))
+    page = session.client.get("/account").get_data(as_text=True)
+    assert "<title>Your account · examsite</title>" in page
+    assert page.count('id="tokens-heading"') == 1
     bad = session.form(
         "/account", {"current": "wrong one!!", "password": "a new password 1", "confirm": "a new password 1"}
     )

@@ -390,6 +390,42 @@ def test_an_approved_web_edit_exports_and_reimports_unchanged(app, banks, instru
     assert after["version"] == current["version"] + 2  # the edit, then its approval; nothing from the import
 
 
+def test_an_import_never_silently_overwrites_a_web_edit(app, banks, instructors, runner):
+    from tests.conftest import FIXTURE_BANKS
+
+    author, reviewer = instructors[0], instructors[1]
+    item_id = _fixture_item_id(app, "MAS-0001")
+    current = author.api("GET", f"/api/v1/items/{item_id}").get_json()
+    edit = {**current, "stem": current["stem"] + " (revised in the workspace)"}
+    author.api("PUT", f"/api/v1/items/{item_id}", edit)
+    author.api("POST", f"/api/v1/items/{item_id}/review", {"action": "submit"})
+    assert reviewer.api("POST", f"/api/v1/items/{item_id}/review", {"action": "approve"}).status_code == 200
+    served = author.api("GET", f"/api/v1/items/{item_id}").get_json()
+    # the files still hold the old MAS-0001: a plain import refuses, naming the item and its line
+    refused = runner.invoke(args=["banks", "import", str(FIXTURE_BANKS)])
+    assert refused.exit_code != 0
+    assert "MAS-0001: edited in the workspace since it was imported" in refused.output
+    assert ".yaml:" in refused.output
+    assert author.api("GET", f"/api/v1/items/{item_id}").get_json()["version"] == served["version"]
+    # --ours keeps the web's edit; --theirs lets the file win
+    ours = runner.invoke(args=["banks", "import", "--ours", str(FIXTURE_BANKS)])
+    assert ours.exit_code == 0 and "kept the workspace's edits of MAS-0001" in ours.output
+    kept = author.api("GET", f"/api/v1/items/{item_id}").get_json()
+    assert kept["version"] == served["version"] and "(revised in the workspace)" in kept["stem"]
+    theirs = runner.invoke(args=["banks", "import", "--theirs", str(FIXTURE_BANKS)])
+    assert theirs.exit_code == 0 and "1 new versions" in theirs.output
+    restored = author.api("GET", f"/api/v1/items/{item_id}").get_json()
+    assert restored["stem"] == current["stem"] and restored["version"] == served["version"] + 1
+    # and once the file wins, the next import is quiet again
+    again = runner.invoke(args=["banks", "import", str(FIXTURE_BANKS)])
+    assert again.exit_code == 0 and "0 new versions" in again.output
+    assert runner.invoke(args=["banks", "import", "--ours", "--theirs", str(FIXTURE_BANKS)]).exit_code == 2
+    # a draft still waiting in the workspace does not stop an import that leaves its item alone
+    author.api("PUT", f"/api/v1/items/{item_id}", {**restored, "stem": restored["stem"] + " (draft)"})
+    quiet = runner.invoke(args=["banks", "import", str(FIXTURE_BANKS)])
+    assert quiet.exit_code == 0, quiet.output
+
+
 def test_drafts_and_items_in_review_never_reach_a_trainee(app, banks, instructors, make_user, login):
     from examsite.delivery.models import AttemptItem
 
