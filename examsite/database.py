@@ -1,17 +1,22 @@
-"""Database set-up: SQLite durability pragmas, and a clear message when the database is down."""
+"""Database set-up: SQLite durability pragmas, the unit of work (the one owner of every write
+transaction, with the SQLite writer queue), and a clear message when the database is down."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import re
 import threading
+from collections.abc import Iterator
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context, has_request_context
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 from examsite.extensions import db, migrate
 
@@ -103,8 +108,9 @@ def begin_write() -> None:
     """Start a write transaction: on SQLite, end any read snapshot, wait in the writer queue,
     and take the write lock now.
 
-    Call it first in every service that writes. On PostgreSQL it does nothing: row locks and
-    the guarded UPDATEs in the services handle concurrency there.
+    unit_of_work() calls it; code outside examsite/database.py opens a unit instead. On
+    PostgreSQL it does nothing: row locks and the guarded UPDATEs in the services handle
+    concurrency there.
     """
     session = db.session()  # the request's Session behind the scoped proxy
     if db.engine.dialect.name != "sqlite":
@@ -190,6 +196,125 @@ def writer_queue() -> WriterQueue:
 
 WROTE = "examsite_wrote"
 QUEUED = "examsite_writer_queue"
+#: session.info key: how deep the code runs in units of work (0 or absent: outside any)
+UNIT = "examsite_unit_of_work"
+
+
+class WriteOutsideUnitOfWork(RuntimeError):
+    """A request or a command wrote without opening a unit of work (STRICT_UNIT_OF_WORK)."""
+
+
+class HashingInsideUnitOfWork(RuntimeError):
+    """A password was hashed or checked while a unit of work held the writer queue."""
+
+
+@contextlib.contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """The one owner of a write transaction: views and CLI commands that write open it, the
+    services they call only add and flush.
+
+    On entry it takes the SQLite writer queue and the write lock (begin_write: ends any read
+    snapshot first; on PostgreSQL it ends a run of single statements); on leaving it commits, or
+    rolls back if anything raised, so nothing is half-written. A unit opened inside another
+    joins it: only the outermost commits. Never do CPU work inside (hash passwords, render
+    pages): every writer of the site waits behind it. Also a decorator: `@unit_of_work()`.
+    """
+    session = db.session()
+    depth = session.info.get(UNIT, 0)
+    if depth:
+        session.info[UNIT] = depth + 1
+        try:
+            yield session
+        finally:
+            session.info[UNIT] = depth
+        return
+    session.info[UNIT] = 1
+    try:
+        begin_write()
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(UNIT, None)
+
+
+@contextlib.contextmanager
+def own_transaction() -> Iterator[Session]:
+    """Declare code that ends its transaction itself as a unit of work, for the save path's
+    fast paths only: group commit (its leader commits a batch of saves, see
+    examsite/delivery/group_commit.py) and a save's single statement in autocommit on
+    PostgreSQL (begin_single_statements). The code inside commits or rolls back on its own;
+    an exception still rolls back."""
+    session = db.session()
+    depth = session.info.get(UNIT, 0)
+    session.info[UNIT] = depth + 1
+    try:
+        yield session
+    except BaseException:
+        if not depth:
+            session.rollback()
+        raise
+    finally:
+        if depth:
+            session.info[UNIT] = depth
+        else:
+            session.info.pop(UNIT, None)
+
+
+def in_unit_of_work() -> bool:
+    return has_app_context() and bool(db.session().info.get(UNIT))
+
+
+def _strict() -> bool:
+    """STRICT_UNIT_OF_WORK applies to what the site runs: requests and CLI commands (a test's
+    own set-up code, writing its fixtures directly, is neither)."""
+    if not has_app_context() or not current_app.config.get("STRICT_UNIT_OF_WORK"):
+        return False
+    return has_request_context() or click.get_current_context(silent=True) is not None
+
+
+def check_not_writing(what: str = "A password was hashed or checked") -> None:
+    """Refuse CPU-heavy work (argon2) inside a unit of work when STRICT_UNIT_OF_WORK is on."""
+    if in_unit_of_work() and current_app.config.get("STRICT_UNIT_OF_WORK"):
+        raise HashingInsideUnitOfWork(f"{what} inside a unit of work (while holding the writer queue)")
+
+
+_WRITE_SQL = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+@event.listens_for(Session, "before_flush")
+def _flush_inside_unit(session, _context, _instances) -> None:
+    if session.info.get(UNIT) or not _strict():
+        return
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        raise WriteOutsideUnitOfWork(
+            "changes flushed outside a unit of work: open `with unit_of_work():` in the view or command"
+        )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _execute_inside_unit(state) -> None:
+    if state.session.info.get(UNIT) or not _strict():
+        return
+    statement = state.statement
+    writes = state.is_insert or state.is_update or state.is_delete
+    if not writes:  # text(...), or text(...).columns(...) (a TextualSelect, like the save's upsert)
+        clause = statement if isinstance(statement, TextClause) else getattr(statement, "element", None)
+        writes = isinstance(clause, TextClause) and bool(_WRITE_SQL.match(clause.text))
+    if writes:
+        raise WriteOutsideUnitOfWork(
+            "a write statement outside a unit of work: open `with unit_of_work():` in the view or command"
+        )
+
+
+@event.listens_for(Session, "before_commit")
+def _commit_inside_unit(session) -> None:
+    if session.info.get(UNIT) or not _strict():
+        return
+    if session.info.get(WROTE):
+        raise WriteOutsideUnitOfWork("a commit of writes outside a unit of work")
 
 
 @event.listens_for(Session, "after_flush")

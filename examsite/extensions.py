@@ -19,6 +19,12 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+def one_of(column: str, values) -> str:
+    """A CHECK constraint's SQL: `column IN ('a', 'b')`, from an enum's values."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, same_origin
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from examsite.accounts.models import UserRole
 from examsite.extensions import csrf, limiter, login_manager
 
 #: browser features no page here uses, switched off for every page
@@ -162,6 +163,6 @@ def roles_required(*roles: str):
     return decorator
 
 
-admin_required = roles_required("admin")
-instructor_required = roles_required("instructor", "admin")
-trainee_required = roles_required("trainee")
+admin_required = roles_required(UserRole.ADMIN)
+instructor_required = roles_required(UserRole.INSTRUCTOR, UserRole.ADMIN)
+trainee_required = roles_required(UserRole.TRAINEE)

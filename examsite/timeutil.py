@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -22,9 +22,13 @@ def utcnow() -> datetime:
     return clock.now()
 
 
-def as_utc(value: datetime | None) -> datetime | None:
+def as_utc(value: date | datetime | None) -> datetime | None:
+    """The one to-UTC helper: an aware datetime converted to UTC; a naive one taken as UTC (how
+    SQLite returns them); a date as its midnight UTC (report ranges, audit log filters)."""
     if value is None:
         return None
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

@@ -15,10 +15,19 @@ from examsite.accounts.models import (
     USER_ROLES,
     ApiToken,
     User,
+    UserRole,
+    hash_password,
     normalize_email,
 )
-from examsite.accounts.services import AccountError, create_user, issue_token, revoke_token, tokens_of
-from examsite.database import require_database
+from examsite.accounts.services import (
+    AccountError,
+    create_user,
+    issue_token,
+    password_problem,
+    revoke_token,
+    tokens_of,
+)
+from examsite.database import require_database, unit_of_work
 from examsite.extensions import db
 from examsite.timeutil import isoformat, utcnow
 
@@ -31,7 +40,9 @@ def users_cli() -> None:
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="Display name (printed on certificates).")
-@click.option("--role", "role", type=click.Choice(USER_ROLES), default="trainee", show_default=True)
+@click.option(
+    "--role", "role", type=click.Choice(USER_ROLES), default=UserRole.TRAINEE.value, show_default=True
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def create(email: str, name: str, role: str, password_stdin: bool) -> None:
@@ -42,12 +53,13 @@ def create(email: str, name: str, role: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise click.ClickException("no password on standard input")
+    # hashed before the unit of work; a weak password is refused by create_user, in its turn
+    password_hash = None if password is None or password_problem(password, email) else hash_password(password)
     try:
-        user = create_user(email, name, password, role)
+        with unit_of_work():
+            user = create_user(email, name, password, role, password_hash=password_hash)
     except AccountError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"created {user.role} {user.email} (id {user.id})")
 
 
@@ -77,11 +89,10 @@ def token(email: str, name: str, scope: str | None, expires_days: int) -> None:
     require_database()
     user = _user_by_email(email)
     try:
-        value = issue_token(user, name=name, scope=scope, days=expires_days)
+        with unit_of_work():
+            value = issue_token(user, name=name, scope=scope, days=expires_days)
     except AccountError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(value)
 
 
@@ -120,7 +131,8 @@ def revoke_token_command(token_id: int) -> None:
     row = db.session.get(ApiToken, token_id)
     if row is None:
         raise click.ClickException(f"no API token with id {token_id}")
-    if not revoke_token(row):
+    with unit_of_work():
+        revoked = revoke_token(row)
+    if not revoked:
         raise click.ClickException(f"API token {token_id} was already revoked")
-    db.session.commit()
     click.echo(f"revoked token {token_id} ({row.name}) of {row.user.email}")

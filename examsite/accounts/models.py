@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
@@ -14,13 +15,21 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from examsite.extensions import db
+from examsite.database import check_not_writing
+from examsite.extensions import db, one_of
 from examsite.timeutil import UTCDateTime, as_utc, utcnow
 
 if TYPE_CHECKING:
     from examsite.programs.models import Accommodation, Cohort
 
-USER_ROLES = ("trainee", "instructor", "admin")
+
+class UserRole(StrEnum):
+    TRAINEE = "trainee"
+    INSTRUCTOR = "instructor"
+    ADMIN = "admin"
+
+
+USER_ROLES = tuple(r.value for r in UserRole)
 # argon2id with OWASP's first recommended parameter set for interactive logins (m=19 MiB, t=2,
 # p=1): about a fifth of the CPU and a third of the memory of argon2-cffi's default (64 MiB, t=3,
 # p=4), which let 300 trainees logging in at once queue for a minute on two cores. Hashes made with
@@ -30,13 +39,14 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 def hash_password(password: str) -> str:
     """The argon2id hash to store. CPU work: call it before a write transaction begins."""
+    check_not_writing()
     return _hasher.hash(password)
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('trainee', 'instructor', 'admin')", name="role"),
+        CheckConstraint(one_of("role", UserRole), name="role"),
         CheckConstraint("email = lower(email)", name="email_lower"),
         Index("uq_users_email", "email", unique=True),
     )
@@ -46,7 +56,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="trainee")
+    role: Mapped[str] = mapped_column(String(16), default=UserRole.TRAINEE.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: a one-time password (first administrator) must be changed at first login
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -96,6 +106,7 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
             return False
+        check_not_writing()
         try:
             return _hasher.verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
@@ -112,6 +123,7 @@ def normalize_email(email: str) -> str:
 
 def burn_password_check(password: str) -> None:
     """Spend the same time as a real check, so unknown e-mails cannot be told apart by timing."""
+    check_not_writing()
     with contextlib.suppress(VerificationError, InvalidHashError):
         _hasher.verify(_DUMMY_HASH, password)
 

@@ -16,7 +16,6 @@ from sqlalchemy import select, update
 from examsite.accounts.models import PasswordReset, User, hash_password, normalize_email
 from examsite.accounts.services import AccountError, end_sessions, password_problem
 from examsite.audit.services import record
-from examsite.database import begin_write
 from examsite.extensions import db
 from examsite.mail.outbox import enqueue
 from examsite.timeutil import as_utc, utcnow
@@ -31,9 +30,8 @@ def _hash(token: str) -> str:
 def request_reset(email: str, link_for, hours: int = 1) -> int | None:
     """Queue a reset mail if an active account has this e-mail; the outbox message id or None.
 
-    `link_for(token)` makes the absolute link. The caller commits and shows one neutral message
-    either way."""
-    begin_write()
+    `link_for(token)` makes the absolute link. The caller opens the unit of work and shows one
+    neutral message either way."""
     email = normalize_email(email)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.active:
@@ -67,16 +65,24 @@ def link_problem(token: str, now: datetime | None = None) -> str | None:
     return _problem(reset, now or utcnow())
 
 
-def reset_password(token: str, password: str, now: datetime | None = None) -> User:
-    """Set the new password through a valid link and use the link up. AccountError otherwise."""
+def checked_reset_password(token: str, password: str, now: datetime | None = None) -> str:
+    """The new password's hash, if the link is valid and the password strong (AccountError
+    otherwise): CPU work, before the unit of work that uses the link (reset_password)."""
+    reset = _reset_for(token)
+    if problem := _problem(reset, now or utcnow()):
+        raise AccountError(problem)
+    if problem := password_problem(password, reset.user.email):
+        raise AccountError(problem)
+    return hash_password(password)
+
+
+def reset_password(token: str, password_hash: str, now: datetime | None = None) -> User:
+    """Set the new password (checked_reset_password's hash) through a valid link and use the
+    link up, in the caller's unit of work. AccountError otherwise."""
     now = now or utcnow()
     reset = _reset_for(token)
     if problem := _problem(reset, now):
         raise AccountError(problem)
-    if problem := password_problem(password, reset.user.email):
-        raise AccountError(problem)
-    password_hash = hash_password(password)  # CPU work, before the write begins
-    begin_write()
     used = db.session.execute(
         update(PasswordReset)
         .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
@@ -84,7 +90,6 @@ def reset_password(token: str, password: str, now: datetime | None = None) -> Us
         .execution_options(synchronize_session=False)
     )
     if used.rowcount != 1:  # used at the same moment in another tab
-        db.session.rollback()
         raise AccountError("This link has already been used. Ask for a new one.")
     user = db.session.get(User, reset.user_id)
     user.password_hash = password_hash

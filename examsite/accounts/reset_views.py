@@ -8,7 +8,8 @@ from examsite.accounts import reset
 from examsite.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from examsite.accounts.services import AccountError
 from examsite.accounts.views import _login_limit, bp
-from examsite.extensions import db, limiter
+from examsite.database import unit_of_work
+from examsite.extensions import limiter
 from examsite.mail.outbox import send_due
 
 SENT = (
@@ -23,14 +24,14 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         hours = current_app.config["PASSWORD_RESET_HOURS"]
-        message_id = reset.request_reset(
-            form.email.data,
-            lambda token: (
-                current_app.config["PUBLIC_BASE_URL"] + url_for("accounts.reset_password", token=token)
-            ),
-            hours=hours,
-        )
-        db.session.commit()
+        with unit_of_work():
+            message_id = reset.request_reset(
+                form.email.data,
+                lambda token: (
+                    current_app.config["PUBLIC_BASE_URL"] + url_for("accounts.reset_password", token=token)
+                ),
+                hours=hours,
+            )
         if message_id is not None:
             send_due(ids=[message_id])  # now if the mail server answers; else cron retries
         # the same answer whether or not the address has an account
@@ -48,12 +49,12 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            reset.reset_password(token, form.password.data)
+            password_hash = reset.checked_reset_password(token, form.password.data)  # argon2 first
+            with unit_of_work():
+                reset.reset_password(token, password_hash)
         except AccountError as exc:
-            db.session.rollback()
             form.password.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Your password has been changed. Log in with the new one.", "success")
             return redirect(url_for("accounts.login"))
     status = 422 if form.errors else 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,13 +20,13 @@ from examsite.accounts.models import (
     ApiToken,
     EndedSession,
     User,
+    UserRole,
     burn_password_check,
     hash_password,
     normalize_email,
 )
 from examsite.accounts.signals import user_deactivated
 from examsite.audit.services import record
-from examsite.database import begin_write
 from examsite.extensions import db
 from examsite.text import text_problem
 from examsite.timeutil import UTCDateTime, as_utc, utcnow
@@ -67,13 +68,14 @@ def create_user(
     email: str,
     name: str,
     password: str | None,
-    role: str = "trainee",
+    role: str = UserRole.TRAINEE,
     actor=None,
     check_password: bool = True,
     password_hash: str | None = None,
 ) -> User:
-    """Add a user. The password is hashed before the write begins (never while holding the
-    database's writer queue); callers creating many users pass `password_hash`, made beforehand."""
+    """Add a user (in the caller's unit of work). A caller inside a unit passes `password_hash`,
+    made beforehand with new_password_hash: a password is never hashed while the writer queue is
+    held. Given only `password`, it is checked and hashed here (for code outside a unit)."""
     email = normalize_email(email)
     if (
         password
@@ -81,7 +83,6 @@ def create_user(
         and (not check_password or password_problem(password, email) is None)
     ):
         password_hash = hash_password(password)
-    begin_write()
     if role not in USER_ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
     if not name.strip():
@@ -97,9 +98,9 @@ def create_user(
     user = User(email=email, name=name.strip(), role=role, password_hash=password_hash)
     db.session.add(user)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
-        db.session.rollback()
         raise AccountError(f"an account with e-mail {email} already exists") from exc
     record("user.create", user, actor=actor, email=email, role=role)
     return user
@@ -115,16 +116,33 @@ class LoginResult:
     expired: bool = False
 
 
-def authenticate(email: str, password: str, address: str | None = None) -> LoginResult:
-    """Check credentials and record the outcome (in the caller's transaction).
+def new_password_hash(password: str, email: str | None = None) -> str:
+    """Check a new password (AccountError if weak) and hash it: before the unit of work."""
+    if problem := password_problem(password, email):
+        raise AccountError(problem)
+    return hash_password(password)
 
-    The password is checked, and an outdated hash recomputed, before the write begins, so no
-    database lock is held during the ~40 ms of argon2. Unknown e-mails cost the same time as
-    known ones. Failures are counted per account and address (examsite/accounts/throttle.py).
-    """
+
+@dataclass(frozen=True)
+class LoginCheck:
+    """What check_login found, for record_login to write."""
+
+    email: str
+    address: str | None
+    user: User | None = None
+    ok: bool = False
+    #: the password hashed again with today's parameters, when the stored hash is outdated
+    upgraded: str | None = None
+    wait: throttle.Wait | None = None
+
+
+def check_login(email: str, password: str, address: str | None = None) -> LoginCheck:
+    """Check credentials; writes nothing. Call it before the unit of work that records the
+    outcome (record_login), so no database lock is held during the ~40 ms of argon2. Unknown
+    e-mails cost the same time as known ones."""
     email = normalize_email(email)
     if address is not None and (wait := throttle.wait_before_login(email, address)):
-        return LoginResult(None, wait)
+        return LoginCheck(email, address, wait=wait)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         burn_password_check(password)
@@ -132,7 +150,16 @@ def authenticate(email: str, password: str, address: str | None = None) -> Login
     else:
         ok = user.check_password(password) and user.active
     upgraded = hash_password(password) if ok and user.needs_rehash() else None
-    begin_write()
+    return LoginCheck(email, address, user, ok, upgraded)
+
+
+def record_login(check: LoginCheck) -> LoginResult:
+    """Record a login's outcome (in the caller's unit of work). Failures are counted per account
+    and address (examsite/accounts/throttle.py)."""
+    if check.wait is not None:
+        return LoginResult(None, check.wait)
+    email, address, ok, upgraded = check.email, check.address, check.ok, check.upgraded
+    user = db.session.get(User, check.user.id) if check.user is not None else None
     if not ok:
         attacked = throttle.record_failure(email, address) if address is not None else False
         record("login.failed", object_type="User", email=email)
@@ -284,7 +311,6 @@ def set_active(user: User, active: bool, actor) -> None:
     same unit of work: the exam delivery closes the user's open attempts (without certificate)."""
     if actor is not None and user.id == actor.id and not active:
         raise AccountError("you cannot deactivate your own account")
-    begin_write()
     if user.active != active:
         record("user.activate" if active else "user.deactivate", user, actor=actor)
         user.active = active
@@ -304,20 +330,46 @@ def end_sessions(user: User) -> None:
     )
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """The user's own change: checked and hashed before the write begins; every other session
-    and every API token of the user ends (the caller keeps its own session, see sessions.py)."""
+def checked_new_password(user: User, current: str, new: str) -> str:
+    """The user's own change, checked and hashed before the unit of work: the new hash, or
+    AccountError when the current password is wrong or the new one weak."""
     if not user.check_password(current):
         raise AccountError("The current password is not correct.")
-    if problem := password_problem(new, user.email):
-        raise AccountError(problem)
-    password_hash = hash_password(new)
-    begin_write()
+    return new_password_hash(new, user.email)
+
+
+def change_password(user: User, password_hash: str) -> None:
+    """Set the user's own new password (checked_new_password's hash) in the caller's unit of
+    work; every other session and every API token of the user ends (the caller keeps its own
+    session, see sessions.py)."""
     user.password_hash = password_hash
     user.must_change_password = False
     user.password_expires_at = None
     end_sessions(user)
     record("user.password", user, actor=user)
+
+
+#: one-time passwords are read off a screen or a slip of paper: no 0/O, 1/l/I look-alikes
+_READABLE = "ABCDEFGHJKMNPQRSTVWXYZabcdefghjkmnpqrstvwxyz23456789"
+
+
+def one_time_password() -> str:
+    """The one generator of one-time passwords (first administrator, roster, administrator's
+    reset): 16 characters from 52, about 91 bits, plenty for a password changed at first login."""
+    return "".join(secrets.choice(_READABLE) for _ in range(16))
+
+
+@dataclass(frozen=True)
+class NewPassword:
+    """A one-time password and its hash, made before the write begins (argon2 is CPU work)."""
+
+    text: str
+    hash: str
+
+
+def new_one_time_password() -> NewPassword:
+    password = one_time_password()
+    return NewPassword(password, hash_password(password))
 
 
 def one_time_password_expiry():

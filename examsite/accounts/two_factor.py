@@ -14,9 +14,8 @@ import pyotp
 from flask import current_app
 from sqlalchemy import select, update
 
-from examsite.accounts.models import RecoveryCode, User
+from examsite.accounts.models import RecoveryCode, User, UserRole
 from examsite.audit.services import record
-from examsite.database import begin_write
 from examsite.extensions import db
 from examsite.timeutil import utcnow
 
@@ -34,7 +33,10 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 
 def required_for(user: User) -> bool:
-    return bool(current_app.config.get("REQUIRE_STAFF_2FA")) and user.role in ("instructor", "admin")
+    return bool(current_app.config.get("REQUIRE_STAFF_2FA")) and user.role in (
+        UserRole.INSTRUCTOR,
+        UserRole.ADMIN,
+    )
 
 
 def _step(secret: str, code: str) -> int | None:
@@ -62,7 +64,6 @@ def enable(user: User, secret: str, code: str) -> list[str] | None:
     if step is None:
         return None
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
-    begin_write()
     user.totp_secret, user.totp_last_step = secret, step
     db.session.execute(update(RecoveryCode).where(RecoveryCode.user_id == user.id).values(used_at=utcnow()))
     db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash_code(c)) for c in codes)
@@ -85,12 +86,11 @@ def disable(user: User, code: str) -> bool:
 
 
 def verify(user: User, code: str) -> bool:
-    """Check an authenticator code or a recovery code at sign-in (in a write: a used code is
-    spent). Constant work per code; no password hashing involved."""
+    """Check an authenticator code or a recovery code at sign-in (in the caller's unit of work:
+    a used code is spent). Constant work per code; no password hashing involved."""
     if not user.totp_secret:
         return False
     step = _step(user.totp_secret, code)
-    begin_write()
     if step is not None:
         if user.totp_last_step is not None and step <= user.totp_last_step:
             return False  # replayed

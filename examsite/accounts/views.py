@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from urllib.parse import urlsplit
 
@@ -30,23 +31,27 @@ from examsite.accounts.forms import (
     RevokeTokenForm,
     TwoFactorForm,
 )
-from examsite.accounts.models import ApiToken, User
+from examsite.accounts.models import ApiToken, User, UserRole, hash_password
 from examsite.accounts.services import (
     AccountError,
-    authenticate,
     change_password,
+    check_login,
+    checked_new_password,
     create_user,
+    password_problem,
+    record_login,
     revoke_token,
     tokens_of,
 )
 from examsite.accounts.sessions import end_current_session, keep_session, start_session
 from examsite.audit.services import record
-from examsite.database import begin_write
+from examsite.database import unit_of_work
 from examsite.errors import json_error
 from examsite.extensions import db, limiter
 from examsite.timeutil import utcnow
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+bp.add_app_template_global(UserRole, "UserRole")  # the layout shows each role its own links
 
 
 def _login_limit() -> str:
@@ -66,12 +71,15 @@ def register():
         return redirect(url_for("catalog.home"))
     form = RegisterForm()
     if form.validate_on_submit():
+        password = form.password.data
+        # hashed before the unit of work; a weak password is refused by create_user, in its turn
+        password_hash = None if password_problem(password, form.email.data) else hash_password(password)
         try:
-            user = create_user(form.email.data, form.name.data, form.password.data)
+            with unit_of_work():
+                user = create_user(form.email.data, form.name.data, password, password_hash=password_hash)
         except AccountError as exc:
             form.email.errors.append(str(exc))
         else:
-            db.session.commit()
             start_session(user)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("catalog.home"))
@@ -87,16 +95,17 @@ def login():
         return redirect(url_for("catalog.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = authenticate(form.email.data, form.password.data, request.remote_addr or "-")
-        user = result.user
+        check = check_login(form.email.data, form.password.data, request.remote_addr or "-")  # argon2 first
+        with unit_of_work():
+            result = record_login(check)
+            user = result.user
+            if user is not None and user.totp_secret:
+                session[PENDING_2FA] = {"user": user.id, "epoch": user.session_epoch, "at": int(time.time())}
+            elif user is not None:
+                start_session(user)
+                record("login", user, actor=user)
         if user is not None and user.totp_secret:
-            session[PENDING_2FA] = {"user": user.id, "epoch": user.session_epoch, "at": int(time.time())}
-            db.session.commit()
             return redirect(url_for("accounts.two_factor_login", next=request.args.get("next")))
-        if user is not None:
-            start_session(user)
-            record("login", user, actor=user)
-        db.session.commit()
         if result.wait is not None:
             form.password.errors.append(
                 "Too many failed attempts for this account from your network. "
@@ -123,10 +132,8 @@ def login():
 @bp.post("/logout")
 def logout():
     user_id = current_user.id if current_user.is_authenticated else None
-    if user_id is not None:
-        begin_write()
-    end_current_session(user_id)
-    db.session.commit()
+    with unit_of_work() if user_id is not None else contextlib.nullcontext():
+        end_current_session(user_id)
     flash("You are logged out.", "info")
     return redirect(url_for("catalog.home"))
 
@@ -137,12 +144,12 @@ def account():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_password(current_user, form.current.data, form.password.data)
+            password_hash = checked_new_password(current_user, form.current.data, form.password.data)
+            with unit_of_work():
+                change_password(current_user, password_hash)
         except AccountError as exc:
-            db.session.rollback()
             form.current.errors.append(str(exc))
         else:
-            db.session.commit()
             keep_session(current_user)
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
@@ -210,19 +217,20 @@ def two_factor_login():
         if wait := throttle.wait_before_login(user.email, address):
             form.code.errors.append(f"Too many wrong codes. Please wait {wait.seconds} s and try again.")
             return render_template("accounts/two_factor_login.html", form=form), 429
-        if second_factor.verify(user, form.code.data):
-            session.pop(PENDING_2FA, None)
-            start_session(user)
-            record("login", user, actor=user)
-            db.session.commit()
+        with unit_of_work():
+            verified = second_factor.verify(user, form.code.data)
+            if verified:
+                session.pop(PENDING_2FA, None)
+                start_session(user)
+                record("login", user, actor=user)
+            else:
+                if throttle.record_failure(user.email, address):
+                    record("login.under_attack", object_type="User", email=user.email)
+                record("login.2fa_failed", user, actor=user)
+        if verified:
             if user.must_change_password:
                 return redirect(url_for("accounts.account"))
             return redirect(_safe_next(request.args.get("next")))
-        begin_write()
-        if throttle.record_failure(user.email, address):
-            record("login.under_attack", object_type="User", email=user.email)
-        record("login.2fa_failed", user, actor=user)
-        db.session.commit()
         form.code.errors.append("That code is not correct.")
         return render_template("accounts/two_factor_login.html", form=form), 401
     return render_template("accounts/two_factor_login.html", form=form)
@@ -242,9 +250,9 @@ def two_factor():
     session[PENDING_SECRET] = secret
     form = EnableTwoFactorForm()
     if form.validate_on_submit():
-        codes = second_factor.enable(current_user, secret, form.code.data)
+        with unit_of_work():
+            codes = second_factor.enable(current_user, secret, form.code.data)
         if codes is not None:
-            db.session.commit()
             session.pop(PENDING_SECRET, None)
             return render_template("accounts/two_factor.html", recovery_codes=codes, required=required)
         form.code.errors.append("That code is not correct. Check the time on your phone and try again.")
@@ -262,11 +270,12 @@ def two_factor():
 @login_required
 def disable_two_factor():
     form = DisableTwoFactorForm()
-    if form.validate_on_submit() and second_factor.disable(current_user, form.code.data):
-        db.session.commit()
-        flash("Two-factor sign-in is off.", "success")
-        return redirect(url_for("accounts.account"))
-    db.session.rollback()
+    if form.validate_on_submit():
+        with unit_of_work():
+            disabled = second_factor.disable(current_user, form.code.data)
+        if disabled:
+            flash("Two-factor sign-in is off.", "success")
+            return redirect(url_for("accounts.account"))
     flash(
         "Two-factor sign-in stays on: the code was not correct, or your account type requires it.",
         "error",
@@ -283,9 +292,9 @@ def revoke_own_token(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         abort(404)  # another user's token is not there for you
-    begin_write()
-    if revoke_token(token, actor=current_user):
-        db.session.commit()
+    with unit_of_work():
+        revoked = revoke_token(token, actor=current_user)
+    if revoked:
         flash(f"The API token “{token.name}” is revoked.", "success")
     return redirect(url_for("accounts.account"))
 

@@ -16,9 +16,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from examsite.accounts.models import USER_ROLES
+from examsite.accounts.models import USER_ROLES, UserRole
 
-ROLE_LABELS = {"trainee": "Trainee", "instructor": "Instructor", "admin": "Administrator"}
+ROLE_LABELS = {
+    UserRole.TRAINEE: "Trainee",
+    UserRole.INSTRUCTOR: "Instructor",
+    UserRole.ADMIN: "Administrator",
+}
 
 
 def _int_or_none(value):

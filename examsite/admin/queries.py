@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from examsite.accounts.models import USER_ROLES, User
+from examsite.accounts.models import USER_ROLES, User, UserRole
 from examsite.audit.models import AuditEvent
 from examsite.certificates.models import Certificate
 from examsite.delivery.models import Attempt
@@ -137,7 +137,9 @@ def dashboard() -> dict:
             select(func.count()).select_from(Cohort).where(Cohort.archived_at.is_(None))
         ),
         "unassigned": db.session.scalar(
-            select(func.count()).select_from(User).where(User.role == "trainee", User.cohort_id.is_(None))
+            select(func.count())
+            .select_from(User)
+            .where(User.role == UserRole.TRAINEE, User.cohort_id.is_(None))
         ),
         "accommodations": db.session.scalar(
             select(func.count()).select_from(User).where(User.accommodation.has())

@@ -1,20 +1,19 @@
 """Administration pages: institutions, cohorts, users, accommodations, the audit log.
 
-Each handler parses its form, calls one service, commits and redirects (or re-renders the page with
-the form's errors, status 422). Every route is for administrators only.
+Each handler parses its form, calls one service inside a unit of work and redirects (or
+re-renders the page with the form's errors, status 422). Every route is for administrators only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from examsite.accounts.models import User, normalize_email
-from examsite.accounts.services import AccountError, change_role, set_active
+from examsite.accounts.services import AccountError, change_role, new_one_time_password, set_active
 from examsite.accounts.throttle import accounts_under_attack
 from examsite.admin import queries
 from examsite.admin.forms import (
@@ -34,12 +33,14 @@ from examsite.admin.forms import (
 )
 from examsite.certificates.models import Certificate
 from examsite.certificates.services import CertificateError, revoke, status_of
+from examsite.database import unit_of_work
 from examsite.extensions import db
 from examsite.inputs import page_number
 from examsite.programs import services
 from examsite.programs.models import Cohort, Institution
 from examsite.programs.services import ProgramError
 from examsite.security import admin_required
+from examsite.timeutil import as_utc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 USERS_PER_PAGE = 25
@@ -58,12 +59,11 @@ def _changed(form, change: Callable[[], object], field: str | None = None) -> bo
     if not form.validate_on_submit():
         return False
     try:
-        change()
+        with unit_of_work():
+            change()
     except (ProgramError, AccountError, CertificateError) as exc:
-        db.session.rollback()
         (getattr(form, field).errors if field else form.form_errors).append(str(exc))
         return False
-    db.session.commit()
     return True
 
 
@@ -81,10 +81,6 @@ def _refused(form, endpoint: str, **values):
 
 def _blank(form_class, **data):
     return form_class(formdata=None, **data)
-
-
-def _utc(day: date | None) -> datetime | None:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
 
 @bp.get("/")
@@ -197,12 +193,12 @@ def roster(institution_id: int):
             form.roster.errors.append("The file is larger than 1 MB; split it into smaller files.")
         else:
             try:
-                report = services.import_roster(
-                    institution, data, current_user, apply=not form.check_only.data, filename=upload.filename
-                )
-                db.session.commit()
+                # read, checked and its passwords hashed before the write begins
+                report = services.check_roster(institution, data, make_passwords=not form.check_only.data)
+                if not form.check_only.data:
+                    with unit_of_work():
+                        services.apply_roster(institution, report, current_user, filename=upload.filename)
             except AccountError as exc:  # another request created one of the accounts meanwhile
-                db.session.rollback()
                 form.roster.errors.append(f"Nothing was changed: {exc}. Please upload the file again.")
                 report = None
     status = 422 if form.errors else 200
@@ -429,8 +425,9 @@ def one_time_password(user_id: int):
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
     holder = {}
+    password = new_one_time_password()  # hashed here, before the write
     if not _changed(
-        form, lambda: holder.update(password=services.issue_one_time_password(user, current_user))
+        form, lambda: holder.update(password=services.issue_one_time_password(user, current_user, password))
     ):
         return _refused(form, "admin.user", user_id=user_id)
     # Shown on this response only: not flashed, since the session cookie is signed, not encrypted.
@@ -460,7 +457,7 @@ def audit():
     page = None
     if form.validate():
         stmt = queries.audit_search(
-            form.action.data or None, form.actor.data or "", _utc(form.start.data), _utc(form.end.data)
+            form.action.data or None, form.actor.data or "", as_utc(form.start.data), as_utc(form.end.data)
         )
         page = db.paginate(stmt, page=page_number(), per_page=EVENTS_PER_PAGE, error_out=False)
     return render_template("admin/audit.html", form=form, page=page), 200 if page else 422

@@ -7,6 +7,7 @@ from functools import wraps
 from flask import jsonify, request
 from flask_login import current_user
 
+from examsite.accounts.models import UserRole
 from examsite.api import bp, json_body
 from examsite.api.schemas import Attempt, Clock, Event, EventIn, Result, StartAttemptIn, parse_body, reply
 from examsite.catalog.services import get_role
@@ -21,7 +22,7 @@ def trainee_api(view):
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
             raise ApiError(401, "unauthorized", "Log in or send a bearer token.")
-        if current_user.role != "trainee":
+        if current_user.role != UserRole.TRAINEE:
             raise ApiError(403, "forbidden", "Only trainee accounts take exams.")
         try:
             return view(*args, **kwargs)
@@ -38,7 +39,8 @@ def start_attempt():
     role = get_role(slug)
     if role is None:
         raise ApiError(404, "not_found", f"No role {slug!r}.")
-    attempt, created = services.start_attempt(current_user, role)
+    with services.delivery_unit():
+        attempt, created = services.start_attempt(current_user, role)
     return jsonify(reply(Attempt, attempt_view(attempt))), 201 if created else 200
 
 
@@ -81,7 +83,8 @@ def save_response(attempt_id: int, item_id: int):
 @trainee_api
 def submit_attempt(attempt_id: int):
     attempt = services.get_attempt_for(current_user, attempt_id)
-    attempt = services.submit_attempt(attempt)
+    with services.delivery_unit():
+        attempt = services.submit_attempt(attempt)
     return jsonify(reply(Result, result_view(attempt)))
 
 
@@ -93,6 +96,7 @@ def attempt_events(attempt_id: int):
     event_in = parse_body(EventIn, body)
     details = event_in.details if isinstance(event_in.details, dict) else {}
     details = {str(k)[:32]: str(v)[:200] for k, v in list(details.items())[:10]}
-    event = services.record_integrity_event(attempt, event_in.kind, details, request.remote_addr)
+    with services.delivery_unit():
+        event = services.record_integrity_event(attempt, event_in.kind, details, request.remote_addr)
     event_out = {"id": event.id, "kind": event.kind, "occurred_at": isoformat(event.occurred_at)}
     return jsonify(reply(Event, event_out)), 201

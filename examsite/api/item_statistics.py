@@ -8,7 +8,6 @@ from examsite.api import bp
 from examsite.api.schemas import ItemStatistics, reply
 from examsite.catalog.services import get_role
 from examsite.errors import ApiError
-from examsite.extensions import db
 from examsite.instructors.item_analysis import Scope, item_analysis, report
 from examsite.reports.queries import ReportError, parse_filters
 from examsite.security import instructor_required
@@ -30,5 +29,4 @@ def item_statistics(slug: str):
     except ReportError as exc:
         raise ApiError(422, "invalid", "Invalid range.", fields=exc.errors) from exc
     result = report(item_analysis(Scope(role, filters.start, filters.end)))
-    db.session.commit()
     return jsonify(reply(ItemStatistics, result))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from examsite.accounts.models import User
+from examsite.accounts.models import User, UserRole
 from examsite.authoring.models import CategoryAssignment
 from examsite.banks.loader import CATEGORY_ROLES, CORE
 from examsite.banks.models import Item
@@ -23,9 +23,9 @@ class AuthoringError(Exception):
 
 def assigned_banks(user: User) -> set[str]:
     """Bank names (category slugs, and core for administrators) the user may author in."""
-    if user.role == "admin":
+    if user.role == UserRole.ADMIN:
         return {CORE, *CATEGORY_ROLES}
-    if user.role != "instructor":
+    if user.role != UserRole.INSTRUCTOR:
         return set()
     return set(
         db.session.scalars(
@@ -39,7 +39,7 @@ def assigned_banks(user: User) -> set[str]:
 def require_staff(user: User) -> None:
     if not getattr(user, "is_authenticated", False):
         raise AuthoringError(401, "unauthorized", "Log in or send a bearer token.")
-    if user.role not in ("instructor", "admin"):
+    if user.role not in (UserRole.INSTRUCTOR, UserRole.ADMIN):
         raise AuthoringError(403, "forbidden", "Only instructors and administrators use the workspace.")
 
 
@@ -76,7 +76,7 @@ def role_for(user: User, slug: str) -> Role:
 
 def assign(user: User, category: Category) -> bool:
     """Let an instructor author in a category; False when they already could."""
-    if user.role != "instructor":
+    if user.role != UserRole.INSTRUCTOR:
         raise AuthoringError(422, "invalid", f"{user.email} is a {user.role}, not an instructor.")
     exists = db.session.get(CategoryAssignment, (user.id, category.id))
     if exists is not None:
@@ -87,7 +87,7 @@ def assign(user: User, category: Category) -> bool:
 
 def set_assignments(user: User, categories: list[Category]) -> tuple[set[str], set[str]]:
     """Make the instructor's categories exactly these; returns (added, removed) slugs."""
-    if user.role != "instructor":
+    if user.role != UserRole.INSTRUCTOR:
         raise AuthoringError(422, "invalid", f"{user.email} is a {user.role}, not an instructor.")
     current = {
         a.category_id: a

@@ -5,6 +5,7 @@ Registered on the /api/v1 blueprint; every route checks the user's assignment an
 
 from __future__ import annotations
 
+import contextlib
 from functools import wraps
 
 from flask import jsonify, request
@@ -15,22 +16,23 @@ from examsite.authoring import items as operations
 from examsite.authoring import settings
 from examsite.authoring.access import AuthoringError, assigned_banks, item_for, require_staff, role_for
 from examsite.authoring.queries import ItemFilters, find_items
+from examsite.database import unit_of_work
 from examsite.errors import ApiError
-from examsite.extensions import db
 
 
 def staff_api(view):
-    """Instructors and administrators only; refusals become JSON errors; success commits."""
+    """Instructors and administrators only; refusals become JSON errors; a write (any method but
+    GET and HEAD) is one unit of work, committed on success."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
+        writes = request.method not in ("GET", "HEAD")
         try:
             require_staff(current_user)
-            response = view(*args, **kwargs)
+            with unit_of_work() if writes else contextlib.nullcontext():
+                response = view(*args, **kwargs)
         except AuthoringError as exc:
-            db.session.rollback()
             raise ApiError(exc.status, exc.code, exc.message, **exc.extra) from exc
-        db.session.commit()
         return response
 
     return wrapped

@@ -11,7 +11,7 @@ from examsite.accounts.models import User, normalize_email
 from examsite.audit.services import record
 from examsite.authoring.access import AuthoringError, assign
 from examsite.catalog.models import Category
-from examsite.database import begin_write, require_database
+from examsite.database import require_database, unit_of_work
 from examsite.extensions import db
 
 
@@ -29,13 +29,11 @@ def assign_command(email: str, slug: str) -> None:
     if category is None:
         slugs = ", ".join(db.session.scalars(select(Category.slug).order_by(Category.position)))
         raise click.ClickException(f"no category {slug!r}; use one of: {slugs}")
-    begin_write()
     try:
-        added = assign(user, category)
+        with unit_of_work():
+            added = assign(user, category)
+            if added:
+                record("user.assign", user, category=category.slug)
     except AuthoringError as exc:
-        db.session.rollback()
         raise click.ClickException(exc.message) from exc
-    if added:
-        record("user.assign", user, category=category.slug)
-    db.session.commit()
     click.echo(f"{user.email} {'may now author' if added else 'already authors'} in {category.slug}")

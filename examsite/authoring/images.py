@@ -15,7 +15,6 @@ from examsite.accounts.models import User
 from examsite.audit.services import record
 from examsite.authoring.access import AuthoringError
 from examsite.authoring.models import ItemImage
-from examsite.database import begin_write
 from examsite.extensions import db
 
 MAX_BYTES = 1024 * 1024
@@ -53,7 +52,6 @@ def store_image(user: User, data: bytes) -> ItemImage:
             422, "invalid", "Only PNG, JPEG, GIF and WebP images can be uploaded.", field="image"
         )
     digest = hashlib.sha256(data).hexdigest()
-    begin_write()
     image = db.session.scalar(select(ItemImage).where(ItemImage.sha256 == digest))
     if image is None:
         image = ItemImage(

@@ -4,7 +4,7 @@ Every save makes a new immutable version (the latest is what authors edit); the 
 version (`Item.current_version_id`) changes only when a reviewer approves, and approval puts a
 new version into service exactly as `flask banks import` does, so a new version id tells the
 pool cache the banks changed and attempts keep the versions they showed. Operations flush and
-leave the commit to the caller (the request or the command).
+leave the commit to the caller's unit of work (the request or the command).
 """
 
 from __future__ import annotations
@@ -20,17 +20,16 @@ from examsite.authoring.access import AuthoringError, require_bank
 from examsite.authoring.content import Draft, domain_specs, draft_of, item_spec, lint_draft, parse_item
 from examsite.authoring.models import ItemComment
 from examsite.banks.loader import BANK_PREFIX, CATEGORY_ROLES, CORE
-from examsite.banks.models import Domain, Item, ItemVersion
+from examsite.banks.models import Domain, Item, ItemStatus, ItemVersion
 from examsite.catalog.models import Role
-from examsite.database import begin_write
 from examsite.extensions import db
 from examsite.timeutil import isoformat, utcnow
 
-SERVED = ("active", "pretest")
+SERVED = (ItemStatus.ACTIVE, ItemStatus.PRETEST)
 
 
 def item_status(item: Item, version: ItemVersion) -> str:
-    return "retired" if item.retired_at is not None else version.status
+    return ItemStatus.RETIRED if item.retired_at is not None else version.status
 
 
 def item_json(item: Item, version: ItemVersion | None = None) -> dict:
@@ -124,7 +123,6 @@ def create_item(user: User, data: dict) -> Item:
     """A new item as a draft (version 1) by this user."""
     bank = require_bank(user, data.get("category"))
     draft = parse_item(data, bank, domain_specs())
-    begin_write()
     for _ in range(3):  # two authors creating at once may pick the same next id
         try:
             with db.session.begin_nested():
@@ -136,7 +134,7 @@ def create_item(user: User, data: dict) -> Item:
             continue
     else:
         raise AuthoringError(409, "conflict", "Another item was created at the same moment; try again.")
-    version = _add_version(item, draft, 1, "draft", user.name, user)
+    version = _add_version(item, draft, 1, ItemStatus.DRAFT, user.name, user)
     record("item.create", item, external_id=item.external_id, version=version.version)
     return item
 
@@ -164,7 +162,6 @@ def update_item(user: User, item: Item, data: dict) -> tuple[ItemVersion, bool]:
     if data.get("category", item.bank) != item.bank:
         raise AuthoringError(422, "invalid", "An item cannot move to another category.", field="category")
     draft = parse_item(data, item.bank, domain_specs())
-    begin_write()
     db.session.refresh(item, with_for_update=db.engine.dialect.name == "postgresql")
     try:
         latest = _check_version(item, data)
@@ -172,10 +169,10 @@ def update_item(user: User, item: Item, data: dict) -> tuple[ItemVersion, bool]:
         if exc.status == 409:
             _add_conflict_diff(item, draft, exc)
         raise
-    if draft.authored() == draft_of(latest, item.bank).authored() and latest.status == "draft":
+    if draft.authored() == draft_of(latest, item.bank).authored() and latest.status == ItemStatus.DRAFT:
         return latest, False
     previous = latest.version
-    version = _add_version(item, draft, previous + 1, "draft", user.name, user)
+    version = _add_version(item, draft, previous + 1, ItemStatus.DRAFT, user.name, user)
     record("item.edit", item, external_id=item.external_id, version=version.version, previous=previous)
     return version, True
 
@@ -225,7 +222,6 @@ def review(user: User, item: Item, action: object, comment: object, **options) -
             422, "invalid", "action must be submit, approve, request_changes or retire.", field="action"
         )
     domains = domain_specs() if action == "submit" else None
-    begin_write()
     db.session.refresh(item, with_for_update=db.engine.dialect.name == "postgresql")
     latest = item.latest_version
     if "version" in options and options["version"] is not None and options["version"] != latest.version:
@@ -237,7 +233,7 @@ def review(user: User, item: Item, action: object, comment: object, **options) -
         )
     target = latest
     if action == "submit":
-        if latest.status != "draft" or item.retired_at is not None:
+        if latest.status != ItemStatus.DRAFT or item.retired_at is not None:
             raise AuthoringError(
                 409, "conflict", f"Only a draft can be submitted; this one is {latest.status}."
             )
@@ -250,9 +246,9 @@ def review(user: User, item: Item, action: object, comment: object, **options) -
                 "Fix the item-writing problems before submitting it for review.",
                 problems=[p.as_dict() for p in problems],
             )
-        _set_status(item, latest, "in_review")
+        _set_status(item, latest, ItemStatus.IN_REVIEW)
     elif action == "approve":
-        if latest.status != "in_review":
+        if latest.status != ItemStatus.IN_REVIEW:
             raise AuthoringError(
                 409, "conflict", f"Only an item in review can be approved; this one is {latest.status}."
             )
@@ -260,7 +256,7 @@ def review(user: User, item: Item, action: object, comment: object, **options) -
             raise AuthoringError(
                 403, "own_item", "You wrote this version; another instructor must approve it."
             )
-        status = options.get("status") or "active"
+        status = options.get("status") or ItemStatus.ACTIVE
         if status not in SERVED:
             raise AuthoringError(
                 422, "invalid", 'An approved item serves as "active" or "pretest".', field="status"
@@ -273,13 +269,13 @@ def review(user: User, item: Item, action: object, comment: object, **options) -
         item.current_version = target
         item.retired_at = None
     elif action == "request_changes":
-        if latest.status != "in_review":
+        if latest.status != ItemStatus.IN_REVIEW:
             raise AuthoringError(
                 409, "conflict", f"Only an item in review can go back; this one is {latest.status}."
             )
         if not comment:
             raise AuthoringError(422, "invalid", "Say what should change (comment).", field="comment")
-        _set_status(item, latest, "draft")
+        _set_status(item, latest, ItemStatus.DRAFT)
     elif action == "retire":
         if item.retired_at is not None:
             raise AuthoringError(409, "conflict", "The item is already retired.")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from examsite.accounts.models import User
 from examsite.authoring.models import ItemComment
-from examsite.banks.models import Domain, Item, ItemVersion
+from examsite.banks.models import Domain, Item, ItemStatus, ItemVersion
 from examsite.catalog.models import Category, Role
 from examsite.extensions import db
 from examsite.instructors.queries import role_item_report
@@ -156,7 +156,7 @@ def flagged_items(banks: set[str], flag: str) -> set[str]:
 
 
 def case_status():
-    return case((Item.retired_at.is_not(None), "retired"), else_=ItemVersion.status)
+    return case((Item.retired_at.is_not(None), ItemStatus.RETIRED), else_=ItemVersion.status)
 
 
 def find_items(filters: ItemFilters) -> ItemPage:
@@ -199,7 +199,7 @@ def review_queue(user: User, banks: set[str]) -> dict[str, list]:
     rows = db.session.execute(
         select(Item, ItemVersion)
         .join(ItemVersion, ItemVersion.id == Item.latest_version_id)
-        .where(Item.bank.in_(sorted(banks)), ItemVersion.status.in_(("in_review", "draft")))
+        .where(Item.bank.in_(sorted(banks)), ItemVersion.status.in_((ItemStatus.IN_REVIEW, ItemStatus.DRAFT)))
         .where(Item.retired_at.is_(None))
         .order_by(ItemVersion.created_at)
     ).all()
@@ -207,14 +207,16 @@ def review_queue(user: User, banks: set[str]) -> dict[str, list]:
         db.session.scalars(
             select(ItemComment.item_version_id).where(
                 ItemComment.action == "request_changes",
-                ItemComment.item_version_id.in_([v.id for _, v in rows if v.status == "draft"] or [0]),
+                ItemComment.item_version_id.in_(
+                    [v.id for _, v in rows if v.status == ItemStatus.DRAFT] or [0]
+                ),
             )
         )
     )
-    authors = _authors_by_item([i.id for i, v in rows if v.status == "in_review"])
+    authors = _authors_by_item([i.id for i, v in rows if v.status == ItemStatus.IN_REVIEW])
     queue = {"for_you": [], "for_others": [], "changes_requested": []}
     for item, version in rows:
-        if version.status == "in_review":
+        if version.status == ItemStatus.IN_REVIEW:
             mine = user.id in authors.get(item.id, set())
             queue["for_others" if mine else "for_you"].append((item, version))
         elif version.id in requested:

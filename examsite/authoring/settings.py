@@ -20,7 +20,6 @@ from examsite.banks.models import Blueprint, BlueprintDomain, Domain
 from examsite.banks.queries import load_pool
 from examsite.catalog.models import Role
 from examsite.catalog.services import ExamChanges, SettingsError, configure_exam
-from examsite.database import begin_write
 from examsite.delivery.assembly import can_fill
 from examsite.extensions import db
 from examsite.timeutil import isoformat, utcnow
@@ -105,7 +104,6 @@ def save_blueprint(user: User, role: Role, data: dict) -> dict:
             feasibility=short,
         )
     domain_ids = dict(db.session.execute(select(Domain.code, Domain.id).where(Domain.code.in_(quotas))).all())
-    begin_write()
     blueprint = db.session.scalar(select(Blueprint).where(Blueprint.role_id == role.id))
     if blueprint is None:
         blueprint = Blueprint(
@@ -165,11 +163,9 @@ def save_exam(user: User, role: Role, data: dict) -> dict:
     unknown = sorted(set(data) - set(EXAM_FIELDS) - {"role", "items", "pretest_items", "configured_at"})
     if unknown:
         raise AuthoringError(422, "invalid", f"unknown settings: {', '.join(unknown)}", field=unknown[0])
-    begin_write()
     try:
         configure_exam(role, ExamChanges(**values), actor=user)
     except SettingsError as exc:
-        db.session.rollback()
         raise AuthoringError(422, "invalid", str(exc)) from exc
     db.session.flush()
     return exam_json(role)

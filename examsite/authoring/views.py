@@ -21,10 +21,10 @@ from examsite.authoring.images import MAX_BYTES, find_image, store_image, url_fo
 from examsite.authoring.preview import preview_html
 from examsite.authoring.queries import FLAGS, PAGE_SIZES, SORTS, ItemFilters, find_items, review_queue
 from examsite.banks.loader import BANK_PREFIX
-from examsite.banks.models import Domain
+from examsite.banks.models import Domain, ItemStatus
 from examsite.catalog.models import Category
 from examsite.catalog.services import roles_by_category
-from examsite.database import begin_write
+from examsite.database import unit_of_work
 from examsite.extensions import db
 from examsite.inputs import BodyError, read_json_body
 from examsite.security import admin_required, instructor_required
@@ -33,8 +33,9 @@ from examsite.security import admin_required, instructor_required
 EDITOR_BODY_LIMIT = 256 * 1024
 
 bp = Blueprint("authoring", __name__, url_prefix="/instructor", template_folder="templates")
+bp.add_app_template_global(ItemStatus, "ItemStatus")
 media_bp = Blueprint("media", __name__, url_prefix="/media")
-STATUSES = ("draft", "in_review", "active", "pretest", "retired")
+STATUSES = (ItemStatus.DRAFT, ItemStatus.IN_REVIEW, ItemStatus.ACTIVE, ItemStatus.PRETEST, ItemStatus.RETIRED)
 
 
 def refusals_as_pages(view):
@@ -129,15 +130,14 @@ def new():
         return _editor(values, banks)
     data = item_data(request.form)
     try:
-        item = operations.create_item(current_user, data)
+        with unit_of_work():
+            item = operations.create_item(current_user, data)
     except AuthoringError as exc:
-        db.session.rollback()
         if exc.status != 422:
             raise
         return _editor(
             editor_values(data), banks, errors={exc.extra.get("field", "item"): exc.message}, status=422
         )
-    db.session.commit()
     flash(f"{item.external_id} saved as a draft (version 1).", "success")
     return redirect(url_for("authoring.edit", item_id=item.id))
 
@@ -153,9 +153,9 @@ def edit(item_id: int):
         return _editor(editor_values(data), {item.bank}, item=item, problems=problems)
     data = item_data(request.form, category=item.bank)
     try:
-        version, changed = operations.update_item(current_user, item, data)
+        with unit_of_work():
+            version, changed = operations.update_item(current_user, item, data)
     except AuthoringError as exc:
-        db.session.rollback()
         if exc.status == 409:
             return _conflict(item, data, exc)
         if exc.status != 422:
@@ -163,7 +163,6 @@ def edit(item_id: int):
         item = item_for(current_user, item_id)
         errors = {exc.extra.get("field", "item"): exc.message}
         return _editor(editor_values(data), {item.bank}, item=item, errors=errors, status=422)
-    db.session.commit()
     problems = _lint_messages(data, item.bank, item.external_id)
     errors = [p for p in problems if p.severity == "error"]
     if not changed:
@@ -222,21 +221,20 @@ def review(item_id: int):
     action = request.form.get("action", "")
     parent = request.form.get("parent_id", "")
     try:
-        operations.review(
-            current_user,
-            item,
-            action,
-            request.form.get("comment", ""),
-            version=int(request.form["version"]) if request.form.get("version", "").isdigit() else None,
-            status=request.form.get("status") or None,
-            parent_id=int(parent) if parent.isdigit() else None,
-        )
+        with unit_of_work():
+            operations.review(
+                current_user,
+                item,
+                action,
+                request.form.get("comment", ""),
+                version=int(request.form["version"]) if request.form.get("version", "").isdigit() else None,
+                status=request.form.get("status") or None,
+                parent_id=int(parent) if parent.isdigit() else None,
+            )
     except AuthoringError as exc:
-        db.session.rollback()
         problems = exc.extra.get("problems") or []
         flash(exc.message + "".join(f" {p['message']}." for p in problems), "error")
         return redirect(url_for("authoring.edit", item_id=item_id))
-    db.session.commit()
     done = {
         "submit": "Submitted for review.",
         "approve": "Approved: the new version serves exams started from now on.",
@@ -303,14 +301,13 @@ def blueprint(slug: str):
             "pretest_items": _int(request.form.get("pretest_items")),
         }
         try:
-            settings.save_blueprint(current_user, role, posted)
+            with unit_of_work():
+                settings.save_blueprint(current_user, role, posted)
         except AuthoringError as exc:
-            db.session.rollback()
             if exc.status != 422:
                 raise
             error = exc.message
         else:
-            db.session.commit()
             flash("Blueprint saved; it applies to exams started from now on.", "success")
             return redirect(url_for("authoring.blueprint", slug=slug))
     current = settings.blueprint_json(role)
@@ -371,12 +368,11 @@ def exam(slug: str):
                     error = f"{name.replace('_', ' ')} must be a number."
         if error is None:
             try:
-                settings.save_exam(current_user, role, posted)
+                with unit_of_work():
+                    settings.save_exam(current_user, role, posted)
             except AuthoringError as exc:
-                db.session.rollback()
                 error = exc.message
             else:
-                db.session.commit()
                 flash("Exam settings saved; they apply to attempts started from now on.", "success")
                 return redirect(url_for("authoring.exam", slug=slug))
         values = {**values, **{k: request.form.get(k, "") for k in settings.EXAM_FIELDS}}
@@ -399,16 +395,14 @@ def assignments(user_id: int):
     user = db.get_or_404(User, user_id)
     chosen = request.form.getlist("category")
     categories = list(db.session.scalars(select(Category).where(Category.slug.in_(chosen))))
-    begin_write()
     try:
-        added, removed = set_assignments(user, categories)
+        with unit_of_work():
+            added, removed = set_assignments(user, categories)
+            if added or removed:
+                record("user.assign", user, added=sorted(added), removed=sorted(removed))
     except AuthoringError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("admin.user", user_id=user_id))
-    if added or removed:
-        record("user.assign", user, added=sorted(added), removed=sorted(removed))
-    db.session.commit()
     flash(f"{user.name} authors in: {', '.join(c.slug for c in categories) or 'no category'}.", "success")
     return redirect(url_for("admin.user", user_id=user_id))
 
@@ -422,11 +416,10 @@ def upload_image():
     upload = request.files.get("image")
     data = upload.stream.read(MAX_BYTES + 1) if upload is not None else b""
     try:
-        image = store_image(current_user, data)
+        with unit_of_work():
+            image = store_image(current_user, data)
     except AuthoringError as exc:
-        db.session.rollback()
         return jsonify({"error": exc.code, "message": exc.message}), exc.status
-    db.session.commit()
     url = url_for_image(image)
     return jsonify({"url": url, "markdown": f"![Describe the image]({url})"}), 201
 

@@ -18,7 +18,7 @@ from examsite.banks.loader import BankTree, ItemSpec, Problem, bank_dirs, load_t
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion
 from examsite.catalog.models import Role
 from examsite.catalog.services import ensure_catalog
-from examsite.database import begin_write
+from examsite.database import unit_of_work
 from examsite.extensions import db
 from examsite.timeutil import utcnow
 
@@ -105,8 +105,8 @@ def import_banks(
         raise BankImportError(errors)
     banks = set(tree.banks) if selected is None else selected
     summary = ImportSummary(warnings=[p for p in problems if p.severity == "warning"])
-    try:
-        begin_write()
+    # Parsed and checked above (CPU work, no lock held); written below as one unit of work.
+    with unit_of_work():
         ensure_catalog()
         roles = {r.slug: r for r in db.session.scalars(select(Role))}
         domains = _apply_domains(tree)
@@ -153,10 +153,6 @@ def import_banks(
                 retired=len(summary.retired),
                 blueprints=summary.blueprints_changed,
             )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return summary
 
 

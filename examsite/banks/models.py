@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -20,14 +21,29 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from examsite.catalog.models import Role
-from examsite.extensions import db
+from examsite.extensions import db, one_of
 from examsite.timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from examsite.accounts.models import User
 
-ITEM_STATUSES = ("draft", "in_review", "pretest", "active", "retired")
 LEVELS = ("recall", "application", "analysis")
+
+
+class ItemStatus(StrEnum):
+    """Where an item version is in review (examsite/authoring/items.py moves it)."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    #: served on forms as an unscored pretest item
+    PRETEST = "pretest"
+    #: served on forms and scored
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
 
 
 class Domain(db.Model):
@@ -77,8 +93,8 @@ class ItemVersion(db.Model):
     __table_args__ = (
         UniqueConstraint("item_id", "version", name="uq_item_versions_item_version"),
         CheckConstraint("type IN ('single', 'multiple')", name="type"),
-        CheckConstraint("level IN ('recall', 'application', 'analysis')", name="level"),
-        CheckConstraint("status IN ('draft', 'in_review', 'pretest', 'active', 'retired')", name="status"),
+        CheckConstraint(one_of("level", LEVELS), name="level"),
+        CheckConstraint(one_of("status", ItemStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,15 @@ from collections import defaultdict
 
 from sqlalchemy import func, select
 
-from examsite.banks.models import Blueprint, BlueprintDomain, Domain, Item, ItemVersion, ItemVersionRole
+from examsite.banks.models import (
+    Blueprint,
+    BlueprintDomain,
+    Domain,
+    Item,
+    ItemStatus,
+    ItemVersion,
+    ItemVersionRole,
+)
 from examsite.catalog.models import Category, Role
 from examsite.delivery.assembly import Pool, Unit, apportion
 from examsite.extensions import db
@@ -57,9 +65,9 @@ def load_pool(role: Role) -> Pool:
         ]
 
     by_domain: dict[str, list[Unit]] = defaultdict(list)
-    for unit in units("active"):
+    for unit in units(ItemStatus.ACTIVE):
         by_domain[unit.domain].append(unit)
-    return Pool(units_by_domain=dict(by_domain), pretest_units=units("pretest"))
+    return Pool(units_by_domain=dict(by_domain), pretest_units=units(ItemStatus.PRETEST))
 
 
 def blueprint_quotas(role: Role) -> dict[str, int]:

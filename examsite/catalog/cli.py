@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import secrets
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from examsite.accounts.models import UserRole
 from examsite.catalog.services import ExamChanges, SettingsError, configure_exam, ensure_catalog, get_role
-from examsite.database import require_database
+from examsite.database import require_database, unit_of_work
 from examsite.extensions import db
 
 
@@ -46,22 +46,21 @@ def configure(
     if role is None:
         raise click.ClickException(f"unknown role {role_slug!r}; see GET /api/v1/roles for the slugs")
     try:
-        applied = configure_exam(
-            role,
-            ExamChanges(
-                items,
-                minutes,
-                passing_percent,
-                retake_days,
-                attempts_per_year,
-                grace_seconds,
-                certificate_days,
-            ),
-        )
+        with unit_of_work():
+            applied = configure_exam(
+                role,
+                ExamChanges(
+                    items,
+                    minutes,
+                    passing_percent,
+                    retake_days,
+                    attempts_per_year,
+                    grace_seconds,
+                    certificate_days,
+                ),
+            )
     except SettingsError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     exam = role.exam
     click.echo(
         f"{role.slug}: {exam.form_items} items, {exam.minutes} minutes, passing {exam.passing_percent}%, "
@@ -78,32 +77,32 @@ def setup_command(no_banks: bool) -> None:
     from flask_migrate import upgrade
 
     from examsite.accounts.models import User
-    from examsite.accounts.services import one_time_password_expiry
+    from examsite.accounts.services import one_time_password, one_time_password_expiry
     from examsite.banks.importer import import_banks
 
     require_database()
     upgrade()
-    ensure_catalog()
-    db.session.commit()
+    with unit_of_work():
+        ensure_catalog()
     if not no_banks:
         # `make run` on every start: the workspace's edits of bundled items are kept (and named);
         # `flask banks import` is where an operator chooses otherwise.
         summary = import_banks([current_app.config["QUESTION_BANKS_PATH"]], progress=True, on_conflict="ours")
         click.echo(summary.describe())
-    admins = db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin"))
+    admins = db.session.scalar(select(func.count()).select_from(User).where(User.role == UserRole.ADMIN))
     if not admins:
         email = os.environ.get("ADMIN_EMAIL", "admin@example.org").lower()
-        password = secrets.token_urlsafe(12)
+        password = one_time_password()
         admin = User(
             email=email,
             name="Administrator",
-            role="admin",
+            role=UserRole.ADMIN,
             must_change_password=True,
             password_expires_at=one_time_password_expiry(),
         )
-        admin.set_password(password)
-        db.session.add(admin)
-        db.session.commit()
+        admin.set_password(password)  # hashed before the unit of work
+        with unit_of_work():
+            db.session.add(admin)
         click.echo("")
         click.echo(f"First administrator: {email}")
         click.echo(f"One-time password:   {password}   (you will be asked to change it)")

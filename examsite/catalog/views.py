@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from examsite.accounts.models import UserRole
 from examsite.catalog.services import get_role, roles_by_category
+from examsite.programs.rules import accommodated_minutes
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
@@ -24,8 +26,10 @@ def role(slug: str):
     from examsite.delivery.services import open_attempt_for, retake_status
     from examsite.skills.services import role_overlaps
 
-    open_attempt = retake = None
-    if current_user.is_authenticated and current_user.role == "trainee":
+    open_attempt = retake = your_minutes = None
+    if current_user.is_authenticated:
+        your_minutes = accommodated_minutes(role.exam.minutes, current_user.time_multiplier)
+    if current_user.is_authenticated and current_user.role == UserRole.TRAINEE:
         open_attempt = open_attempt_for(current_user, role)
         retake = retake_status(current_user, role)
     return render_template(
@@ -34,5 +38,6 @@ def role(slug: str):
         exam=role.exam,
         open_attempt=open_attempt,
         retake=retake,
+        your_minutes=your_minutes,
         overlaps=role_overlaps(role.slug),
     )

@@ -7,8 +7,7 @@ from flask.cli import with_appcontext
 
 from examsite.certificates import keys, signing
 from examsite.certificates.services import CertificateError, find_certificate, revoke
-from examsite.database import require_database
-from examsite.extensions import db
+from examsite.database import require_database, unit_of_work
 
 
 @click.group("certificates", help="Certificates.")
@@ -27,10 +26,10 @@ def revoke_command(code: str, reason: str) -> None:
     if certificate is None:
         raise click.ClickException(f"no certificate with code {code!r}")
     try:
-        revoke(certificate, reason, actor=None)
+        with unit_of_work():
+            revoke(certificate, reason, actor=None)
     except CertificateError as exc:
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"revoked {certificate.code}: {reason}")
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from examsite.accounts.models import UserRole
 from examsite.certificates.models import Certificate
 from examsite.certificates.services import (
     CertificateError,
@@ -15,6 +16,7 @@ from examsite.certificates.services import (
     revoke,
     status_of,
 )
+from examsite.database import unit_of_work
 from examsite.extensions import db, limiter
 from examsite.security import admin_required
 
@@ -44,7 +46,9 @@ def mine():
 @login_required
 def pdf(code: str):
     certificate = find_certificate(code)
-    if certificate is None or (certificate.user_id != current_user.id and current_user.role != "admin"):
+    if certificate is None or (
+        certificate.user_id != current_user.id and current_user.role != UserRole.ADMIN
+    ):
         abort(404)
     from examsite.certificates.pdf import CertificateDocument, render_certificate_pdf
 
@@ -104,11 +108,11 @@ def revoke_certificate(code: str):
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            revoke(certificate, form.reason.data, actor=current_user)
+            with unit_of_work():
+                revoke(certificate, form.reason.data, actor=current_user)
         except CertificateError as exc:
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(f"Certificate {certificate.code} is revoked.", "success")
         return redirect(url_for("certificates.manage", code=certificate.code))
     return render_template(
@@ -130,11 +134,11 @@ def reissue_certificate(code: str):
     form = ReissueForm()
     if form.validate_on_submit():
         try:
-            correct_name(certificate, form.new_name.data, form.reason.data, actor=current_user)
+            with unit_of_work():
+                correct_name(certificate, form.new_name.data, form.reason.data, actor=current_user)
         except CertificateError as exc:
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(f"Certificate {certificate.code} now reads {certificate.holder_name}.", "success")
         return redirect(url_for("certificates.manage", code=certificate.code))
     return redirect(url_for("certificates.manage", code=certificate.code))

@@ -17,7 +17,8 @@ def attempts_cli() -> None:
 @attempts_cli.command("close-expired")
 @with_appcontext
 def close_expired_command() -> None:
-    """Score every attempt whose deadline plus grace has passed."""
+    """Score every attempt whose deadline plus grace has passed (each closed in its own unit of
+    work, see close_attempt)."""
     require_database()
     closed = close_expired()
     click.echo(f"closed {closed} expired attempt(s)")

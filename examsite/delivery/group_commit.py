@@ -22,9 +22,8 @@ from typing import Any
 
 from flask import current_app
 
-from examsite.database import begin_write
+from examsite.database import begin_write, own_transaction
 from examsite.delivery.content import per_app
-from examsite.extensions import db
 
 # A batch is capped so that a leader's own reply, and the lock it holds, wait a bounded time.
 MAX_BATCH = 64
@@ -85,7 +84,10 @@ class SaveGroup:
             return len(self._pending)
 
     def _lead(self) -> None:
-        session = db.session
+        with own_transaction() as session:  # this leader commits the batch, or rolls it back
+            self._lead_batch(session)
+
+    def _lead_batch(self, session) -> None:
         batch: list[_Ticket] | None = None
         try:
             begin_write()  # SQLite: the writer queue and BEGIN IMMEDIATE, so the list is taken late

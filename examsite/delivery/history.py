@@ -22,7 +22,7 @@ from sqlalchemy import select, text, update
 
 from examsite.accounts.models import User
 from examsite.catalog.models import Role
-from examsite.delivery.models import Attempt
+from examsite.delivery.models import Attempt, AttemptStatus
 from examsite.extensions import db
 
 #: column -> what, besides the trainee, makes two closed attempts the same group (UTC periods)
@@ -99,7 +99,7 @@ def link_closed_attempts(user_id: int) -> int:
         .join(Role, Role.id == Attempt.role_id)
         .where(
             Attempt.user_id == user_id,
-            Attempt.status != "in_progress",
+            Attempt.status != AttemptStatus.IN_PROGRESS,
             Attempt.closed_at.is_not(None),
         )
         .order_by(Attempt.closed_at, Attempt.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -22,24 +23,35 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from examsite.accounts.models import User
 from examsite.banks.models import ItemVersion
 from examsite.catalog.models import Role
-from examsite.extensions import db
+from examsite.delivery.rules import closes_at
+from examsite.extensions import db, one_of
 from examsite.timeutil import UTCDateTime, utcnow
 
-ATTEMPT_STATUSES = ("in_progress", "submitted", "expired")
+
+class AttemptStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    #: closed by the trainee (or the API) before the deadline plus grace
+    SUBMITTED = "submitted"
+    #: closed when its time ran out (or its trainee was deactivated)
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return {"in_progress": "In progress", "submitted": "Submitted", "expired": "Time ran out"}[self.value]
 
 
 class Attempt(db.Model):
     __tablename__ = "attempts"
     __table_args__ = (
-        CheckConstraint("status IN ('in_progress', 'submitted', 'expired')", name="status"),
+        CheckConstraint(one_of("status", AttemptStatus), name="status"),
         # One open attempt per trainee and exam, whatever races the application loses.
         Index(
             "uq_attempts_one_open",
             "user_id",
             "role_id",
             unique=True,
-            sqlite_where=text("status = 'in_progress'"),
-            postgresql_where=text("status = 'in_progress'"),
+            sqlite_where=text(f"status = '{AttemptStatus.IN_PROGRESS}'"),
+            postgresql_where=text(f"status = '{AttemptStatus.IN_PROGRESS}'"),
         ),
         Index("ix_attempts_user_role", "user_id", "role_id", "started_at"),
         Index("ix_attempts_status_deadline", "status", "deadline"),
@@ -49,7 +61,7 @@ class Attempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"))
-    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.IN_PROGRESS.value)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: fixed by the server at the start: start + minutes x the trainee's time multiplier
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -99,7 +111,12 @@ class Attempt(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == "in_progress"
+        return self.status == AttemptStatus.IN_PROGRESS
+
+    @property
+    def closes_at(self) -> datetime:
+        """When it stops taking answers and is scored: the deadline plus the grace."""
+        return closes_at(self.deadline, self.grace_seconds)
 
 
 class AttemptItem(db.Model):

@@ -1,15 +1,20 @@
 """Exam delivery rules: starting (retake policy, assembly), saving answers, closing and scoring.
 
-Views call one function here; each function commits what it changes before returning, so an
-answer the server acknowledged is durable, and a result is stored once.
+Views call one function here inside their unit of work (examsite/database.py), which commits,
+so an answer the server acknowledged is durable and a result is stored once. Two kinds of write
+own their transaction here: closing an attempt (close_attempt) and noting a second device, which
+read paths (a page, the clock, a refused save) discover they must do: each opens a unit of work
+at that point (joining the caller's, if any), so reads never wait in the writer queue. A save
+owns its transaction through the fast paths (group commit; one statement in autocommit).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import random
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -29,20 +34,28 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.selectable import TextualSelect
 
-from examsite.accounts.models import User
+from examsite.accounts.models import User, UserRole
 from examsite.accounts.signals import user_deactivated
 from examsite.audit.services import record
 from examsite.banks.models import ItemVersion
 from examsite.banks.queries import blueprint_quotas, eligible_pool
 from examsite.catalog.models import Role
-from examsite.database import begin_single_statements, begin_write, in_single_statements
+from examsite.database import (
+    begin_single_statements,
+    begin_write,
+    in_single_statements,
+    own_transaction,
+    unit_of_work,
+)
 from examsite.delivery.assembly import AssemblyError, assemble, shuffle_options
 from examsite.delivery.content import attempt_forms, attempt_rows, domains, version_cache
 from examsite.delivery.group_commit import ALONE, REFUSED, WRITTEN, group_commit_enabled, save_group
 from examsite.delivery.history import closed_month, link_closed_attempts
-from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
+from examsite.delivery.models import Attempt, AttemptItem, AttemptStatus, IntegrityEvent, Response
+from examsite.delivery.rules import PastAttempt, RetakeStatus, closes_at, retake_decision
 from examsite.delivery.scoring import ScoredResponse, score
 from examsite.extensions import db
+from examsite.programs.rules import accommodated_seconds
 from examsite.timeutil import UTCDateTime, utcnow
 
 
@@ -54,17 +67,27 @@ class DeliveryError(Exception):
         self.status, self.code, self.message, self.extra = status, code, message, extra
 
 
-@dataclass(frozen=True)
-class RetakeStatus:
-    allowed: bool
-    message: str = ""
-    available_at: datetime | None = None
+@contextlib.contextmanager
+def delivery_unit() -> Iterator[None]:
+    """The unit of work of a delivery request: a refusal (DeliveryError) still commits what came
+    before it, since closing an attempt found past its deadline stands whatever the request
+    then asked for; any other error rolls everything back."""
+    refusal = None
+    with unit_of_work():
+        try:
+            yield
+        except DeliveryError as exc:
+            refusal = exc
+    if refusal is not None:
+        raise refusal
 
 
 def open_attempt_for(user: User, role: Role) -> Attempt | None:
     attempt = db.session.scalar(
         select(Attempt).where(
-            Attempt.user_id == user.id, Attempt.role_id == role.id, Attempt.status == "in_progress"
+            Attempt.user_id == user.id,
+            Attempt.role_id == role.id,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
         )
     )
     if attempt is not None and close_if_expired(attempt):
@@ -78,8 +101,8 @@ def retake_status(user: User, role: Role, now: datetime | None = None) -> Retake
 
     now = now or utcnow()
     exam = role.exam
-    certificate = db.session.scalar(
-        select(Certificate)
+    certificate_expires_at = db.session.scalar(
+        select(Certificate.expires_at)
         .where(
             Certificate.user_id == user.id,
             Certificate.role_id == role.id,
@@ -89,39 +112,22 @@ def retake_status(user: User, role: Role, now: datetime | None = None) -> Retake
         .order_by(Certificate.expires_at.desc())
         .limit(1)
     )
-    if certificate is not None:
-        return RetakeStatus(
-            False,
-            f"You hold a valid certificate for this role until "
-            f"{certificate.expires_at:%d %B %Y}; you can retest when it expires.",
-            certificate.expires_at,
+    past = db.session.execute(
+        select(Attempt.started_at, Attempt.closed_at)
+        .where(
+            Attempt.user_id == user.id,
+            Attempt.role_id == role.id,
+            Attempt.status != AttemptStatus.IN_PROGRESS,
         )
-    past = db.session.scalars(
-        select(Attempt)
-        .where(Attempt.user_id == user.id, Attempt.role_id == role.id, Attempt.status != "in_progress")
         .order_by(Attempt.started_at.desc())
     ).all()
-    if past:
-        last_end = past[0].closed_at or past[0].started_at
-        wait_until = last_end + timedelta(days=exam.retake_days)
-        if now < wait_until:
-            return RetakeStatus(
-                False,
-                f"You can take this exam again from {wait_until:%d %B %Y} "
-                f"({exam.retake_days} days after your last attempt).",
-                wait_until,
-            )
-        window = [a for a in past if a.started_at > now - timedelta(days=365)]
-        if len(window) >= exam.attempts_per_year:
-            oldest = min(a.started_at for a in window[: exam.attempts_per_year])
-            until = oldest + timedelta(days=365)
-            return RetakeStatus(
-                False,
-                f"You have used the {exam.attempts_per_year} attempts "
-                f"allowed in 365 days; the next is possible from {until:%d %B %Y}.",
-                until,
-            )
-    return RetakeStatus(True)
+    return retake_decision(
+        now,
+        retake_days=exam.retake_days,
+        attempts_per_year=exam.attempts_per_year,
+        past=[PastAttempt(started_at, closed_at) for started_at, closed_at in past],
+        certificate_expires_at=certificate_expires_at,
+    )
 
 
 def start_attempt(
@@ -129,9 +135,8 @@ def start_attempt(
 ) -> tuple[Attempt, bool]:
     """Resume the open attempt, or assemble and start a new one. Returns (attempt, created)."""
     now = now or utcnow()
-    if user.role != "trainee":
+    if user.role != UserRole.TRAINEE:
         raise DeliveryError(403, "forbidden", "Only trainee accounts take exams.")
-    begin_write()
     existing = open_attempt_for(user, role)
     if existing is not None:
         return existing, False
@@ -161,7 +166,7 @@ def start_attempt(
     if not form:
         raise DeliveryError(409, "exam_unavailable", "This exam has no items yet.")
     exam = role.exam
-    multiplier = Decimal(str(user.time_multiplier))
+    multiplier = Decimal(str(user.time_multiplier))  # as the accommodation stores it (0.01 steps)
     previous = (
         db.session.scalar(
             select(func.count())
@@ -174,9 +179,9 @@ def start_attempt(
     attempt = Attempt(
         user_id=user.id,
         role_id=role.id,
-        status="in_progress",
+        status=AttemptStatus.IN_PROGRESS,
         started_at=now,
-        deadline=now + timedelta(seconds=int(exam.minutes * 60 * multiplier)),
+        deadline=now + timedelta(seconds=accommodated_seconds(exam.minutes, multiplier)),
         grace_seconds=exam.grace_seconds,
         minutes=exam.minutes,
         time_multiplier=multiplier,
@@ -187,26 +192,25 @@ def start_attempt(
     )
     versions = version_cache().get_many({f.version_id for f in form})
     try:
-        db.session.add(attempt)
-        db.session.flush()
-        # One multi-row INSERT for the whole form (a 130-item form is one statement, not 130).
-        db.session.execute(
-            insert(AttemptItem),
-            [
-                {
-                    "attempt_id": attempt.id,
-                    "item_version_id": f.version_id,
-                    "position": i + 1,
-                    "is_pretest": f.is_pretest,
-                    "option_order": shuffle_options([o for o, _ in versions[f.version_id].options], rng),
-                }
-                for i, f in enumerate(form)
-            ],
-        )
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+            # One multi-row INSERT for the whole form (a 130-item form is one statement, not 130).
+            db.session.execute(
+                insert(AttemptItem),
+                [
+                    {
+                        "attempt_id": attempt.id,
+                        "item_version_id": f.version_id,
+                        "position": i + 1,
+                        "is_pretest": f.is_pretest,
+                        "option_order": shuffle_options([o for o, _ in versions[f.version_id].options], rng),
+                    }
+                    for i, f in enumerate(form)
+                ],
+            )
     except IntegrityError:
         # Another request (a second tab) started the same exam a moment ago: resume that one.
-        db.session.rollback()
         existing = open_attempt_for(user, role)
         if existing is None:
             raise
@@ -224,7 +228,7 @@ def get_attempt_for(user: User, attempt_id: int, now: datetime | None = None) ->
 
 
 def accepts_saves(attempt: Attempt, now: datetime) -> bool:
-    return attempt.is_open and now <= attempt.deadline + timedelta(seconds=attempt.grace_seconds)
+    return attempt.is_open and now <= attempt.closes_at
 
 
 def prepare_save_request() -> None:
@@ -275,17 +279,19 @@ def save_answer(
         "choices": unique,
         "flagged": bool(flagged),
         "now": now,
+        # closes_at(deadline, grace) >= now, written as deadline >= now - grace for the guard
         "open_from": now - timedelta(seconds=facts.grace_seconds),
     }
     outcome = save_group().write(statement, params) if group_commit_enabled() else ALONE
     if outcome == ALONE:  # group commit is off, or its batch failed: this save's own transaction
-        if not in_single_statements():  # on PostgreSQL the upsert is usually its own transaction
-            begin_write()
-        outcome = WRITTEN if db.session.execute(statement, params).first() is not None else REFUSED
-        if outcome == WRITTEN:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        with own_transaction() as session:
+            if not in_single_statements():  # on PostgreSQL the upsert is usually its own transaction
+                begin_write()
+            outcome = WRITTEN if session.execute(statement, params).first() is not None else REFUSED
+            if outcome == WRITTEN:
+                session.commit()
+            else:
+                session.rollback()
     if outcome == REFUSED:
         # Closed or timed out since (a submit, the deadline), or not the attempt the cache
         # remembers: nothing was written; say why.
@@ -308,7 +314,7 @@ def _guarded_upsert(dialect_name: str, set_flag: bool) -> TextualSelect:
         Attempt.id == bindparam("attempt_id", type_=Integer),
         Attempt.user_id == bindparam("user_id", type_=Integer),
         Attempt.started_at == bindparam("started_at", type_=UTCDateTime),
-        Attempt.status == literal_column("'in_progress'"),
+        Attempt.status == literal_column(f"'{AttemptStatus.IN_PROGRESS}'"),
         Attempt.deadline >= bindparam("open_from", type_=UTCDateTime),
     )
     if dialect.name == "postgresql":
@@ -427,9 +433,9 @@ def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if not attempt.is_open:
         return True
-    if now <= attempt.deadline + timedelta(seconds=attempt.grace_seconds):
+    if now <= attempt.closes_at:
         return False
-    close_attempt(attempt.id, "expired", now)
+    close_attempt(attempt.id, AttemptStatus.EXPIRED, now)
     db.session.refresh(attempt)
     return True
 
@@ -438,30 +444,31 @@ def submit_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
     """Close and score the attempt once; a repeat returns the stored result."""
     now = now or utcnow()
     if attempt.is_open:
-        status = "submitted" if accepts_saves(attempt, now) else "expired"
+        status = AttemptStatus.SUBMITTED if accepts_saves(attempt, now) else AttemptStatus.EXPIRED
         close_attempt(attempt.id, status, now)
         db.session.refresh(attempt)
     return attempt
 
 
+@unit_of_work()
 def close_attempt(attempt_id: int, status: str, now: datetime) -> bool:
     """The guarded state change: open -> closed happens once; the winner scores in the same
-    transaction (and issues the certificate when passed). False if another request won."""
-    begin_write()
+    transaction (and issues the certificate when passed). False if another request won.
+
+    Its own unit of work (or the caller's, when called inside one): read paths find an attempt
+    past its deadline and close it here, without holding the writer queue when they need not."""
     result = db.session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.status == "in_progress")
+        .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.IN_PROGRESS)
         .values(status=status, closed_at=now, closed_month=closed_month(now))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
         return False
     attempt = db.session.get(Attempt, attempt_id)
     db.session.refresh(attempt)
     _score_into(attempt, now)
     link_closed_attempts(attempt.user_id)
-    db.session.commit()
     return True
 
 
@@ -506,12 +513,12 @@ def close_attempts_of_deactivated(user: User, actor=None, now: datetime | None =
     now = now or utcnow()
     closed = []
     for attempt_id in db.session.scalars(
-        select(Attempt.id).where(Attempt.user_id == user.id, Attempt.status == "in_progress")
+        select(Attempt.id).where(Attempt.user_id == user.id, Attempt.status == AttemptStatus.IN_PROGRESS)
     ).all():
         result = db.session.execute(
             update(Attempt)
-            .where(Attempt.id == attempt_id, Attempt.status == "in_progress")
-            .values(status="expired", closed_at=now, closed_month=closed_month(now))
+            .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.IN_PROGRESS)
+            .values(status=AttemptStatus.EXPIRED, closed_at=now, closed_month=closed_month(now))
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
@@ -539,12 +546,12 @@ def close_expired(now: datetime | None = None) -> int:
     now = now or utcnow()
     candidates = db.session.execute(
         select(Attempt.id, Attempt.deadline, Attempt.grace_seconds).where(
-            Attempt.status == "in_progress", Attempt.deadline < now
+            Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline < now
         )
     ).all()
     closed = 0
     for attempt_id, deadline, grace in candidates:
-        if now > deadline + timedelta(seconds=grace) and close_attempt(attempt_id, "expired", now):
+        if now > closes_at(deadline, grace) and close_attempt(attempt_id, AttemptStatus.EXPIRED, now):
             closed += 1
     return closed
 
@@ -574,32 +581,33 @@ def record_integrity_event(
     )
     if last is not None and now - last < INTEGRITY_MIN_INTERVAL:
         raise DeliveryError(429, "rate_limited", "An event of this kind was just recorded.")
-    begin_write()
     event = IntegrityEvent(
         attempt_id=attempt.id, kind=kind, occurred_at=now, ip_address=ip, details=details or {}
     )
     db.session.add(event)
-    db.session.commit()
+    db.session.flush()
     return event
 
 
 def note_device(attempt: Attempt, device: str | None, ip: str | None) -> None:
-    """Record a second device resuming the attempt (for review; the trainee is not blocked)."""
+    """Record a second device resuming the attempt (for review; the trainee is not blocked).
+
+    A page or the API reading the attempt finds this out: it opens its own unit of work, and
+    only when there is something to write."""
     if not device or not attempt.is_open:
         return
     if attempt.last_device == device:
         return
-    begin_write()
-    if attempt.last_device and attempt.last_device != device:
-        db.session.add(
-            IntegrityEvent(
-                attempt_id=attempt.id,
-                kind="second_device",
-                ip_address=ip,
-                occurred_at=utcnow(),
-                details={"previous": attempt.last_device[:8], "device": device[:8]},
+    with unit_of_work():
+        if attempt.last_device and attempt.last_device != device:
+            db.session.add(
+                IntegrityEvent(
+                    attempt_id=attempt.id,
+                    kind="second_device",
+                    ip_address=ip,
+                    occurred_at=utcnow(),
+                    details={"previous": attempt.last_device[:8], "device": device[:8]},
+                )
             )
-        )
-    if attempt.last_device != device:
-        attempt.last_device = device
-        db.session.commit()
+        if attempt.last_device != device:
+            attempt.last_device = device

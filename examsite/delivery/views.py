@@ -11,11 +11,14 @@ from examsite.catalog.services import get_role
 from examsite.delivery import services
 from examsite.delivery.content import attempt_rows
 from examsite.delivery.forms import AnswerForm, StartForm, SubmitAttemptForm
+from examsite.delivery.models import AttemptStatus
 from examsite.delivery.presenters import attempt_view, item_view, navigator_html, result_view
 from examsite.extensions import db
+from examsite.programs.rules import accommodated_minutes
 from examsite.security import trainee_required
 
 bp = Blueprint("delivery", __name__, template_folder="templates")
+bp.add_app_template_global(AttemptStatus, "AttemptStatus")  # results and histories (admin's too)
 DEVICE_COOKIE = "exam_device"
 
 
@@ -39,12 +42,13 @@ def confirm(slug: str):
     form = StartForm()
     if retake.allowed and form.validate_on_submit():
         try:
-            attempt, _ = services.start_attempt(current_user, role)
+            with services.delivery_unit():
+                attempt, _ = services.start_attempt(current_user, role)
         except services.DeliveryError as exc:
             flash(exc.message, "error")
             return redirect(url_for("catalog.role", slug=slug))
         return redirect(url_for("delivery.item", attempt_id=attempt.id, position=1))
-    minutes = round(role.exam.minutes * current_user.time_multiplier)
+    minutes = accommodated_minutes(role.exam.minutes, current_user.time_multiplier)
     return render_template(
         "delivery/confirm.html", role=role, exam=role.exam, form=form, retake=retake, minutes=minutes
     )
@@ -119,7 +123,7 @@ def item(attempt_id: int, position: int):
 
 def closed_reason(attempt) -> str:
     """Why an attempt the trainee is still looking at no longer takes answers, truthfully."""
-    if attempt.status == "submitted":
+    if attempt.status == AttemptStatus.SUBMITTED:
         return (
             "This exam was already submitted, from another window or device, so nothing more was "
             "saved. Here is its result."
@@ -180,7 +184,8 @@ def submit(attempt_id: int):
     form = SubmitAttemptForm()
     if not form.validate_on_submit():
         abort(400)
-    services.submit_attempt(attempt)
+    with services.delivery_unit():
+        services.submit_attempt(attempt)
     return redirect(url_for("delivery.result", attempt_id=attempt.id))
 
 

@@ -9,8 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from examsite.catalog.services import get_role
-from examsite.database import require_database
-from examsite.extensions import db
+from examsite.database import require_database, unit_of_work
 from examsite.instructors.item_analysis import Scope, item_analysis, report
 from examsite.instructors.simulation import SimulationError, simulate
 from examsite.reports.queries import ReportError, parse_filters
@@ -44,7 +43,6 @@ def items_command(role: str, as_json: bool, start: str | None, end: str | None, 
     require_database()
     scope = scope_from(role, start, end)
     result = report(item_analysis(scope, recalculate=recalculate))
-    db.session.commit()
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
@@ -84,10 +82,9 @@ def simulate_command(
     if found is None:
         raise click.BadParameter(f"no role {role!r}", param_hint="ROLE")
     try:
-        plan = simulate(found, attempts, seed, plant_miskey, plant_dead_distractor)
+        with unit_of_work():
+            plan = simulate(found, attempts, seed, plant_miskey, plant_dead_distractor)
     except SimulationError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"wrote {attempts} simulated attempt(s) at {found.slug}", err=True)
     click.echo(json.dumps({"miskey": plan.miskey, "dead_distractor": plan.dead_distractor}))

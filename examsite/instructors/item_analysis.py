@@ -28,8 +28,8 @@ from sqlalchemy.exc import IntegrityError
 
 from examsite.banks.models import Item, ItemVersion
 from examsite.catalog.models import Role
-from examsite.database import begin_write
-from examsite.delivery.models import Attempt, AttemptItem, Response
+from examsite.database import unit_of_work
+from examsite.delivery.models import Attempt, AttemptItem, AttemptStatus, Response
 from examsite.extensions import db
 from examsite.instructors.analysis import (
     FormStatistics,
@@ -44,7 +44,7 @@ from examsite.instructors.models import ItemAnalysisCache
 from examsite.instructors.presenters import VersionText
 from examsite.timeutil import utcnow
 
-CLOSED = ("submitted", "expired")
+CLOSED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 UPPER, LOWER, MIDDLE = 1, -1, 0
 
 
@@ -297,23 +297,24 @@ def cached(scope: Scope) -> ItemAnalysisCache | None:
 def item_analysis(scope: Scope, recalculate: bool = False) -> ItemAnalysisCache:
     """The stored analysis of the scope, calculated (and stored) when missing or asked to.
 
-    Adds or updates the cache row and flushes; the caller (the command or the request) commits.
+    A read-through cache, so it opens its own unit of work for the store, after the calculation
+    (CPU work that must not hold the writer queue); called inside a caller's unit it joins it.
     """
     entry = None if recalculate else cached(scope)
     if entry is not None:
         return entry
     payload = calculate(scope)  # reads only: the writer queue is taken after it, for the upsert
-    begin_write()
-    entry = cached(scope) or ItemAnalysisCache(scope=scope.key, role_id=scope.role.id)
-    entry.payload = payload
-    entry.calculated_at = utcnow()
-    db.session.add(entry)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        # Another request stored the same scope a moment ago (PostgreSQL): theirs is as fresh.
-        entry = cached(scope)
+    with unit_of_work():
+        entry = cached(scope) or ItemAnalysisCache(scope=scope.key, role_id=scope.role.id)
+        entry.payload = payload
+        entry.calculated_at = utcnow()
+        db.session.add(entry)
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:
+            # Another request stored the same scope a moment ago (PostgreSQL): theirs is as fresh.
+            entry = cached(scope)
     return entry
 
 

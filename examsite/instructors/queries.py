@@ -8,11 +8,11 @@ from sqlalchemy import Float, and_, case, cast, func, select
 
 from examsite.banks.models import Item, ItemVersion
 from examsite.catalog.models import Role
-from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent
+from examsite.delivery.models import Attempt, AttemptItem, AttemptStatus, IntegrityEvent
 from examsite.extensions import db
 from examsite.instructors.statistics import ItemAggregate, item_statistics, kr20
 
-CLOSED = ("submitted", "expired")
+CLOSED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 
 
 def role_item_report(role: Role) -> dict:

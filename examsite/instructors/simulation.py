@@ -25,15 +25,14 @@ from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
 
-from examsite.accounts.models import User
-from examsite.banks.models import Item, ItemVersion
+from examsite.accounts.models import User, UserRole
+from examsite.banks.models import Item, ItemStatus, ItemVersion
 from examsite.banks.queries import blueprint_quotas, eligible_pool
 from examsite.catalog.models import Role
-from examsite.database import begin_write
 from examsite.delivery.assembly import assemble, shuffle_options
 from examsite.delivery.content import domains
 from examsite.delivery.history import closed_month
-from examsite.delivery.models import Attempt, AttemptItem, Response
+from examsite.delivery.models import Attempt, AttemptItem, AttemptStatus, Response
 from examsite.delivery.scoring import ScoredResponse, score
 from examsite.extensions import db
 from examsite.instructors.models import ItemAnalysisCache
@@ -71,7 +70,9 @@ class Plan:
 def plan_items(versions: list[tuple[str, ItemVersion]], miskey: int, dead: int, rng: random.Random) -> Plan:
     """Item parameters and the planted defects (pure: versions in, plan out)."""
     plantable = [
-        (ext, v) for ext, v in versions if v.type == "single" and len(v.options) >= 3 and v.status == "active"
+        (ext, v)
+        for ext, v in versions
+        if v.type == "single" and len(v.options) >= 3 and v.status == ItemStatus.ACTIVE
     ]
     if miskey + dead > len(plantable):
         raise SimulationError(
@@ -141,7 +142,6 @@ def simulate(
     plan = plan_items(_versions(role, all_ids), plant_miskey, plant_dead_distractor, rng)
     names = domains()
     exam = role.exam
-    begin_write()
     now = utcnow()
     run = secrets.token_hex(4)
     for start in range(0, attempts, CHUNK):
@@ -152,7 +152,7 @@ def simulate(
                 {
                     "email": f"simulated-{run}-{n + 1}@simulated.invalid",
                     "name": f"Simulated candidate {n + 1}",
-                    "role": "trainee",
+                    "role": UserRole.TRAINEE.value,
                     "password_hash": None,
                 }
                 for n in batch
@@ -185,7 +185,7 @@ def simulate(
                 {
                     "user_id": user_id,
                     "role_id": role.id,
-                    "status": "submitted",
+                    "status": AttemptStatus.SUBMITTED.value,
                     "started_at": started,
                     "deadline": started + timedelta(minutes=exam.minutes),
                     "grace_seconds": exam.grace_seconds,

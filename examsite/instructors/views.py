@@ -45,7 +45,6 @@ def _scope(slug: str, args) -> Scope | dict:
 def _analysis(scope: Scope) -> tuple[dict, list[dict]]:
     """The stored analysis (calculated now if there is none) and its rows with the items' text."""
     result = report(item_analysis(scope))
-    db.session.commit()
     rows = item_rows(result["items"], version_texts({i["item_version_id"] for i in result["items"]}))
     return result, rows
 
@@ -107,7 +106,6 @@ def recalculate_items(slug: str):
     if isinstance(scope, dict):
         abort(422)
     item_analysis(scope, recalculate=True)
-    db.session.commit()
     flash("Item analysis recalculated from the stored responses.", "success")
     return redirect(url_for("instructors.items", slug=slug, **_range_args(request.form)))
 

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from examsite.banks.models import LEVELS
-from examsite.database import require_database
+from examsite.database import require_database, unit_of_work
 from examsite.interchange.mapping import ImportPlan
 from examsite.interchange.model import FORMATS
 from examsite.interchange.safety import InputFile
@@ -38,7 +38,8 @@ def import_external(files, fmt, category, domain, level, author, dry_run) -> Non
         click.echo(f"dry run: {plan.describe()}; nothing written")
         return
     try:
-        added = apply_import(plan, author)
+        with unit_of_work():
+            added = apply_import(plan, author)
     except ImportRefused as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"imported {len(added)} draft(s) into {category} for review: {plan.describe()}")

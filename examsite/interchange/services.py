@@ -11,10 +11,9 @@ from examsite.accounts.models import User
 from examsite.audit.services import record
 from examsite.banks.lint import normalize_stem
 from examsite.banks.loader import CATEGORY_ROLES, CORE, Problem
-from examsite.banks.models import Domain, Item, ItemVersion
+from examsite.banks.models import Domain, Item, ItemStatus, ItemVersion
 from examsite.catalog.data import ROLE_SLUGS
 from examsite.catalog.models import Role
-from examsite.database import begin_write
 from examsite.extensions import db
 from examsite.interchange.mapping import ImportPlan, plan_import
 from examsite.interchange.parsing import parse_files
@@ -60,66 +59,61 @@ def prepare_import(
 
 
 def apply_import(plan: ImportPlan, author: str, user: User | None = None) -> list[str]:
-    """Write the plan's new items as drafts in one transaction; any error refuses the whole import.
+    """Write the plan's new items as drafts in the caller's unit of work; any error refuses the
+    whole import (the unit rolls back).
 
     Like an item written in the workspace, an imported one has a latest (draft) version and no
     serving one until a reviewer approves it.
     """
     if plan.errors:
         raise ImportRefused(plan.errors)
-    try:
-        begin_write()
-        domains = {d.code: d for d in db.session.scalars(select(Domain).where(Domain.bank == plan.category))}
-        slugs = ROLE_SLUGS if plan.category == CORE else CATEGORY_ROLES[plan.category]
-        roles = list(db.session.scalars(select(Role).where(Role.slug.in_(slugs))))
-        taken = set(db.session.scalars(select(Item.external_id).where(Item.bank == plan.category)))
-        added = []
-        for planned in plan.new_items:
-            if planned.external_id in taken:  # imported by someone else since the preview
-                continue
-            taken.add(planned.external_id)
-            item = Item(external_id=planned.external_id, bank=plan.category)
-            db.session.add(item)
-            db.session.flush()
-            parsed = planned.parsed
-            domain = domains[planned.domain]
-            content = {
-                "type": parsed.type,
-                "stem": parsed.stem,
-                "options": parsed.options,
-                "keys": parsed.keys,
-                "rationale": parsed.rationale,
-                "domain": planned.domain,
-                "level": planned.level,
-            }
-            version = ItemVersion(
-                item_id=item.id,
-                version=1,
-                content_hash=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
-                type=parsed.type,
-                stem=parsed.stem,
-                options=[{"id": oid, "text": text} for oid, text in parsed.options],
-                keys=parsed.keys,
-                rationale=parsed.rationale,
-                domain=domain,
-                level=planned.level,
-                components=list(domain.components),
-                references=[],
-                status="draft",
-                author=author,
-                source_file=f"{SOURCE_PREFIX}{parsed.file}:{parsed.line}"[:300],
-                tags=list(parsed.tags),
-                created_by_id=user.id if user is not None else None,
-                roles=roles,
-            )
-            db.session.add(version)
-            db.session.flush()
-            item.latest_version_id = version.id
-            added.append(planned.external_id)
-        if added:
-            record("banks.import_external", object_type="Bank", object_id=plan.category, added=added)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    domains = {d.code: d for d in db.session.scalars(select(Domain).where(Domain.bank == plan.category))}
+    slugs = ROLE_SLUGS if plan.category == CORE else CATEGORY_ROLES[plan.category]
+    roles = list(db.session.scalars(select(Role).where(Role.slug.in_(slugs))))
+    taken = set(db.session.scalars(select(Item.external_id).where(Item.bank == plan.category)))
+    added = []
+    for planned in plan.new_items:
+        if planned.external_id in taken:  # imported by someone else since the preview
+            continue
+        taken.add(planned.external_id)
+        item = Item(external_id=planned.external_id, bank=plan.category)
+        db.session.add(item)
+        db.session.flush()
+        parsed = planned.parsed
+        domain = domains[planned.domain]
+        content = {
+            "type": parsed.type,
+            "stem": parsed.stem,
+            "options": parsed.options,
+            "keys": parsed.keys,
+            "rationale": parsed.rationale,
+            "domain": planned.domain,
+            "level": planned.level,
+        }
+        version = ItemVersion(
+            item_id=item.id,
+            version=1,
+            content_hash=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
+            type=parsed.type,
+            stem=parsed.stem,
+            options=[{"id": oid, "text": text} for oid, text in parsed.options],
+            keys=parsed.keys,
+            rationale=parsed.rationale,
+            domain=domain,
+            level=planned.level,
+            components=list(domain.components),
+            references=[],
+            status=ItemStatus.DRAFT,
+            author=author,
+            source_file=f"{SOURCE_PREFIX}{parsed.file}:{parsed.line}"[:300],
+            tags=list(parsed.tags),
+            created_by_id=user.id if user is not None else None,
+            roles=roles,
+        )
+        db.session.add(version)
+        db.session.flush()
+        item.latest_version_id = version.id
+        added.append(planned.external_id)
+    if added:
+        record("banks.import_external", object_type="Bank", object_id=plan.category, added=added)
     return added

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from examsite.authoring.access import assigned_banks
 from examsite.banks.models import Domain
+from examsite.database import unit_of_work
 from examsite.extensions import db
 from examsite.interchange.forms import EXTENSIONS, ConfirmForm, UploadForm
 from examsite.interchange.safety import InputFile
@@ -95,7 +96,8 @@ def confirm():
         return render_template(
             "interchange/preview.html", plan=plan, settings=settings, confirm=form, token=None
         ), 409
-    added = apply_import(plan, author=current_user.name, user=current_user)
+    with unit_of_work():
+        added = apply_import(plan, author=current_user.name, user=current_user)
     discard(current_app.instance_path, form.token.data)
     return render_template("interchange/done.html", plan=plan, added=added, settings=settings)
 

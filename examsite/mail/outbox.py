@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from examsite.database import begin_write
+from examsite.database import unit_of_work
 from examsite.extensions import db
 from examsite.mail.models import OutboxMessage
 from examsite.mail.sender import MailError, SmtpSender
@@ -37,7 +37,9 @@ def enqueue(kind: str, to: str, subject: str, body: str) -> OutboxMessage:
 
 
 def send_due(now: datetime | None = None, ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
-    """Try each due, unsent message (or only `ids`) once; commit each outcome. (sent, failed)."""
+    """Try each due, unsent message (or only `ids`) once; (sent, failed). Several short units of
+    work of its own (a claim, then the outcome, per message), never one around the mail server's
+    reply: call it after the caller's unit has committed, never inside one."""
     sender = SmtpSender.from_config(current_app.config)
     if sender is None:
         return 0, 0
@@ -48,14 +50,13 @@ def send_due(now: datetime | None = None, ids: list[int] | None = None, limit: i
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
     due = db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
-    db.session.commit()  # end the read; each message gets its own short write
     sent = failed = 0
     for message_id in due:
-        message = _claim(message_id, now)
-        if message is None:
+        with unit_of_work():  # never held while talking to the mail server
+            claimed = _claim(message_id, now)
+        if claimed is None:
             continue  # another sender has it
-        to, subject, body = message.to_address, message.subject, message.body
-        db.session.commit()  # never hold the database while talking to the mail server
+        to, subject, body = claimed
         try:
             sender.send(to, subject, body)
         except MailError as exc:
@@ -68,8 +69,7 @@ def send_due(now: datetime | None = None, ids: list[int] | None = None, limit: i
     return sent, failed
 
 
-def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
-    begin_write()
+def _claim(message_id: int, now: datetime) -> tuple[str, str, str] | None:
     claimed = db.session.execute(
         update(OutboxMessage)
         .where(
@@ -81,17 +81,16 @@ def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
         return None
-    return db.session.get(OutboxMessage, message_id, populate_existing=True)
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    return message.to_address, message.subject, message.body
 
 
+@unit_of_work()
 def _finish(message_id: int, error: str | None, now: datetime) -> None:
-    begin_write()
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     if error is None:
         message.sent_at, message.last_error = utcnow(), None
     else:
         message.last_error = error[:2000]
         message.next_attempt_at = now + retry_delay(message.tries)
-    db.session.commit()

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from examsite.accounts.models import User, hash_password, normalize_email
-from examsite.accounts.services import create_user, one_time_password_expiry, set_one_time_password
+from examsite.accounts.models import User, UserRole, hash_password, normalize_email
+from examsite.accounts.services import (
+    NewPassword,
+    create_user,
+    one_time_password,
+    one_time_password_expiry,
+    set_one_time_password,
+)
 from examsite.audit.services import record
 from examsite.extensions import db
 from examsite.programs.models import Accommodation, Cohort, Institution
@@ -40,15 +45,6 @@ _HEADER_ALIASES = {
 
 class ProgramError(ValueError):
     pass
-
-
-#: one-time passwords are read off a screen or a slip of paper: no 0/O, 1/l/I look-alikes
-_READABLE = "ABCDEFGHJKMNPQRSTVWXYZabcdefghjkmnpqrstvwxyz23456789"
-
-
-def one_time_password() -> str:
-    """16 characters from 52: about 91 bits, plenty for a password changed at first login."""
-    return "".join(secrets.choice(_READABLE) for _ in range(16))
 
 
 def _clean_name(name: str | None, what: str) -> str:
@@ -156,7 +152,7 @@ def assign_cohort(user: User, cohort: Cohort | None, actor) -> bool:
 
     Attempts already started keep the cohort they were taken in, so reports do not move.
     """
-    if user.role != "trainee":
+    if user.role != UserRole.TRAINEE:
         raise ProgramError(f"{user.email} is an {user.role} account; only trainees belong to cohorts.")
     if cohort is not None and (problem := cohort_problem(cohort)):
         raise ProgramError(problem)
@@ -193,7 +189,7 @@ def parse_multiplier(value) -> Decimal:
 
 def set_accommodation(user: User, multiplier, note: str, actor) -> Accommodation:
     """Give a trainee extra time (x1.0 to x4.0) with the reason; applies to exams started later."""
-    if user.role != "trainee":
+    if user.role != UserRole.TRAINEE:
         raise ProgramError("Only trainee accounts take exams, so only they get time accommodations.")
     multiplier = parse_multiplier(multiplier)
     note = (note or "").strip()
@@ -231,12 +227,12 @@ def clear_accommodation(user: User, actor) -> bool:
     return True
 
 
-def issue_one_time_password(user: User, actor) -> str:
-    """A fresh password for someone who cannot log in; shown once, changed at first login."""
-    password = one_time_password()
-    set_one_time_password(user, hash_password(password))
+def issue_one_time_password(user: User, actor, password: NewPassword) -> str:
+    """Give someone who cannot log in the fresh `password` (new_one_time_password, made before
+    the unit of work); shown once, changed at first login."""
+    set_one_time_password(user, password.hash)
     record("user.one_time_password", user, actor=actor)
-    return password
+    return password.text
 
 
 # --- roster upload ------------------------------------------------------------------------------
@@ -252,6 +248,7 @@ class RosterRow:
     outcome: str = "refuse"
     reason: str = ""
     one_time_password: str | None = None
+    password_hash: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -288,24 +285,43 @@ def import_roster(
     the report). A refused row changes nothing; the accepted rows are applied together in the
     caller's transaction, so a failure part-way leaves nothing behind.
     """
+    report = check_roster(institution, data, make_passwords=apply)
+    if apply:
+        apply_roster(institution, report, actor, filename=filename)
+    return report
+
+
+def check_roster(institution: Institution, data: bytes, *, make_passwords: bool = True) -> RosterReport:
+    """Read and check a roster (writes nothing) and, to apply it, make the one-time passwords of
+    the accounts it will create, hashed here: hashing 500 rows inside the write would hold the writer queue
+    (and every trainee's save behind it) for the whole import."""
     report = RosterReport()
     parsed = _read_roster(data, report)
     if parsed is None:
         return report
     _check_rows(institution, parsed, report)
-    if apply and report.accepted:
-        _apply_rows(institution, report, actor)
-        report.applied = True
-        record(
-            "roster.import",
-            institution,
-            actor=actor,
-            filename=filename or None,
-            created=len(report.created),
-            accepted=len(report.accepted),
-            refused=len(report.refused),
-        )
+    for row in report.accepted if make_passwords else ():
+        if row.outcome == "create":
+            row.one_time_password = one_time_password()
+            row.password_hash = hash_password(row.one_time_password)
     return report
+
+
+def apply_roster(institution: Institution, report: RosterReport, actor, *, filename: str = "") -> None:
+    """Apply a checked roster's accepted rows (in the caller's unit of work)."""
+    if not report.accepted:
+        return
+    _apply_rows(institution, report, actor)
+    report.applied = True
+    record(
+        "roster.import",
+        institution,
+        actor=actor,
+        filename=filename or None,
+        created=len(report.created),
+        accepted=len(report.accepted),
+        refused=len(report.refused),
+    )
 
 
 def _read_roster(data: bytes, report: RosterReport) -> list[RosterRow] | None:
@@ -402,20 +418,13 @@ def _row_problem(
             return "Name is missing (needed to create the account)."
         if len(row.name) > 120:
             return "Name is longer than 120 characters."
-    elif user.role != "trainee":
+    elif user.role != UserRole.TRAINEE:
         return f"{row.email} is an {user.role} account; only trainees belong to cohorts."
     return ""
 
 
 def _apply_rows(institution: Institution, report: RosterReport, actor) -> None:
     cohorts = {c.name.lower(): c for c in institution.cohorts}
-    # Every password is hashed before the first write: hashing 500 rows inside the write would
-    # hold the writer queue (and every trainee's save behind it) for the whole import.
-    hashes = {}
-    for row in report.accepted:
-        if row.outcome == "create":
-            row.one_time_password = one_time_password()
-            hashes[row.line] = hash_password(row.one_time_password)
     for row in report.accepted:
         cohort = cohorts[row.cohort.lower()]
         if row.outcome == "create":
@@ -423,10 +432,10 @@ def _apply_rows(institution: Institution, report: RosterReport, actor) -> None:
                 row.email,
                 row.name,
                 None,
-                role="trainee",
+                role=UserRole.TRAINEE,
                 actor=actor,
                 check_password=False,
-                password_hash=hashes[row.line],
+                password_hash=row.password_hash,
             )
             user.must_change_password = True
             user.password_expires_at = one_time_password_expiry()

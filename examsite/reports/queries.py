@@ -12,16 +12,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, case, distinct, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from examsite.catalog.models import Category, Role
-from examsite.delivery.models import Attempt
+from examsite.delivery.models import Attempt, AttemptStatus
 from examsite.extensions import db
 from examsite.programs.models import Cohort, Institution
+from examsite.timeutil import as_utc
 
 GROUPINGS = {
     "role": "Role",
@@ -108,22 +109,13 @@ class Distribution:
 # --- parameters ---------------------------------------------------------------------------------
 
 
-def to_utc(value: date | datetime | None) -> datetime | None:
-    """A date means its midnight UTC; a naive datetime is taken as UTC."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def make_filters(by: str = "role", start=None, end=None, attempts: str = "all") -> ReportFilters:
     errors = {}
     if by not in GROUPINGS:
         errors["by"] = f"must be one of {', '.join(GROUPINGS)}"
     if attempts not in ATTEMPT_SCOPES:
         errors["attempts"] = f"must be one of {', '.join(ATTEMPT_SCOPES)}"
-    start, end = to_utc(start), to_utc(end)
+    start, end = as_utc(start), as_utc(end)
     if start and end and end <= start:
         errors["to"] = "must be after from"
     if errors:
@@ -134,8 +126,8 @@ def make_filters(by: str = "role", start=None, end=None, attempts: str = "all") 
 def _parse_moment(text: str) -> datetime:
     text = text.strip()
     if len(text) == 10:
-        return to_utc(date.fromisoformat(text))
-    return to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        return as_utc(date.fromisoformat(text))
+    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
 def parse_filters(args: Mapping[str, str | None]) -> ReportFilters:
@@ -204,7 +196,7 @@ def _round(value: float | None, places: int = 2) -> float | None:
 def _conditions(filters: ReportFilters) -> list:
     # Closed attempts always have closed_at; `<>` (rather than IN) lets SQLite scan the table
     # once instead of walking an index with a table lookup per row.
-    conditions = [Attempt.status != "in_progress", Attempt.simulated.is_(False)]
+    conditions = [Attempt.status != AttemptStatus.IN_PROGRESS, Attempt.simulated.is_(False)]
     if filters.start is not None:
         conditions.append(Attempt.closed_at >= filters.start)
     if filters.end is not None:

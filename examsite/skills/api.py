@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
+from examsite.accounts.models import UserRole
 from examsite.api import bp
 from examsite.api.schemas import SkillsProfile, reply
 from examsite.errors import ApiError
@@ -15,6 +16,6 @@ from examsite.skills.services import skills_profile
 def my_skills_profile():
     if not current_user.is_authenticated:
         raise ApiError(401, "unauthorized", "Log in or send a bearer token.")
-    if current_user.role != "trainee":
+    if current_user.role != UserRole.TRAINEE:
         raise ApiError(403, "forbidden", "Only trainee accounts have a skills profile.")
     return jsonify(reply(SkillsProfile, skills_profile(current_user.id).as_dict()))

@@ -14,11 +14,11 @@ from sqlalchemy import Integer, case, func, select
 
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, ItemVersion
 from examsite.catalog.models import Category, Role
-from examsite.delivery.models import Attempt, AttemptItem
+from examsite.delivery.models import Attempt, AttemptItem, AttemptStatus
 from examsite.extensions import db
 from examsite.skills.rules import Evidence, RoleBlueprint
 
-CLOSED = ("submitted", "expired")
+CLOSED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 
 
 def _right():

@@ -85,9 +85,10 @@ def test_a_wrong_current_password_changes_nothing(app, login, make_user):
 
 
 def _reset(user, admin):
+    from examsite.accounts.services import new_one_time_password
     from examsite.programs.services import issue_one_time_password
 
-    issue_one_time_password(user, admin)
+    issue_one_time_password(user, admin, new_one_time_password())
 
 
 def _deactivate(user, admin):

@@ -1,0 +1,82 @@
+"""Delivery's rules as pure functions (no database, no request): when an attempt stops taking
+answers, and whether a trainee may start another attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+#: how far back the attempts-per-year limit looks
+YEAR = timedelta(days=365)
+
+
+def closes_at(deadline: datetime, grace_seconds: int) -> datetime:
+    """The moment an attempt stops taking answers and is scored: its deadline plus the grace
+    (a save sent just before the deadline still counts when it arrives a little after)."""
+    return deadline + timedelta(seconds=grace_seconds)
+
+
+@dataclass(frozen=True)
+class RetakeStatus:
+    allowed: bool
+    message: str = ""
+    available_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PastAttempt:
+    """A closed attempt at the same exam, as the retake policy sees it."""
+
+    started_at: datetime
+    closed_at: datetime | None = None
+
+
+def retake_decision(
+    now: datetime,
+    *,
+    retake_days: int,
+    attempts_per_year: int,
+    past: Sequence[PastAttempt],
+    certificate_expires_at: datetime | None = None,
+) -> RetakeStatus:
+    """Whether a new attempt may start now, and if not, why and from when.
+
+    - A trainee holding a valid certificate for the exam retests when it expires.
+    - After an attempt closes, the next waits `retake_days` (from its close; from its start if
+      it never closed).
+    - At most `attempts_per_year` attempts start in any 365 days; the next is possible 365 days
+      after the oldest of those.
+
+    `past` is the trainee's closed attempts at this exam, newest start first;
+    `certificate_expires_at` the expiry of their valid certificate for it, if any.
+    """
+    if certificate_expires_at is not None:
+        return RetakeStatus(
+            False,
+            f"You hold a valid certificate for this role until "
+            f"{certificate_expires_at:%d %B %Y}; you can retest when it expires.",
+            certificate_expires_at,
+        )
+    if not past:
+        return RetakeStatus(True)
+    last_end = past[0].closed_at or past[0].started_at
+    wait_until = last_end + timedelta(days=retake_days)
+    if now < wait_until:
+        return RetakeStatus(
+            False,
+            f"You can take this exam again from {wait_until:%d %B %Y} "
+            f"({retake_days} days after your last attempt).",
+            wait_until,
+        )
+    window = [a for a in past if a.started_at > now - YEAR]
+    if len(window) >= attempts_per_year:
+        oldest = min(a.started_at for a in window[:attempts_per_year])
+        until = oldest + YEAR
+        return RetakeStatus(
+            False,
+            f"You have used the {attempts_per_year} attempts "
+            f"allowed in 365 days; the next is possible from {until:%d %B %Y}.",
+            until,
+        )
+    return RetakeStatus(True)
