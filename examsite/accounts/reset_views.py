@@ -10,7 +10,7 @@ from examsite.accounts.services import AccountError
 from examsite.accounts.views import _login_limit, bp
 from examsite.database import unit_of_work
 from examsite.extensions import limiter
-from examsite.mail.outbox import send_due
+from examsite.mail.outbox import send_after_response
 
 SENT = (
     "If an account uses that address, we have sent it a link to reset the password. "
@@ -33,7 +33,7 @@ def forgot_password():
                 hours=hours,
             )
         if message_id is not None:
-            send_due(ids=[message_id])  # now if the mail server answers; else cron retries
+            send_after_response([message_id])  # after the answer; else cron retries
         # the same answer whether or not the address has an account
         flash(SENT.format(hours=hours, s="s" if hours != 1 else ""), "info")
         return redirect(url_for("accounts.login"))

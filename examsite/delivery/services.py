@@ -235,7 +235,7 @@ def prepare_save_request() -> None:
     """Before a save request's first statement: on PostgreSQL (without group commit), run its
     statements in autocommit, so the bearer token's lookup and the guarded upsert are two round
     trips, with no BEGIN or COMMIT. Anything that writes more (scoring an attempt found past its
-    deadline) calls begin_write, which ends that and opens a transaction."""
+    deadline) opens a unit of work, which ends that and opens a transaction."""
     if not group_commit_enabled():
         begin_single_statements()
 
