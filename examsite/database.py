@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
         options.setdefault("connect_args", {})
         options["connect_args"].setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if app.config.get("STRICT_UNIT_OF_WORK"):
+        _install_strict_checks()
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True, compare_type=True
@@ -284,7 +286,21 @@ def check_not_writing(what: str = "A password was hashed or checked") -> None:
 _WRITE_SQL = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
-@event.listens_for(Session, "before_flush")
+_checks_installed = False
+
+
+def _install_strict_checks() -> None:
+    """Listen for writes outside a unit of work, once, when an app asks for STRICT_UNIT_OF_WORK
+    (the tests): a production app pays nothing for the checks."""
+    global _checks_installed
+    if _checks_installed:
+        return
+    event.listen(Session, "before_flush", _flush_inside_unit)
+    event.listen(Session, "do_orm_execute", _execute_inside_unit)
+    event.listen(Session, "before_commit", _commit_inside_unit)
+    _checks_installed = True
+
+
 def _flush_inside_unit(session, _context, _instances) -> None:
     if session.info.get(UNIT) or not _strict():
         return
@@ -294,22 +310,20 @@ def _flush_inside_unit(session, _context, _instances) -> None:
         )
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _execute_inside_unit(state) -> None:
-    if state.session.info.get(UNIT) or not _strict():
+    if state.session.info.get(UNIT):
         return
     statement = state.statement
     writes = state.is_insert or state.is_update or state.is_delete
     if not writes:  # text(...), or text(...).columns(...) (a TextualSelect, like the save's upsert)
         clause = statement if isinstance(statement, TextClause) else getattr(statement, "element", None)
         writes = isinstance(clause, TextClause) and bool(_WRITE_SQL.match(clause.text))
-    if writes:
+    if writes and _strict():
         raise WriteOutsideUnitOfWork(
             "a write statement outside a unit of work: open `with unit_of_work():` in the view or command"
         )
 
 
-@event.listens_for(Session, "before_commit")
 def _commit_inside_unit(session) -> None:
     if session.info.get(UNIT) or not _strict():
         return
