@@ -230,6 +230,11 @@ def unit_of_work() -> Iterator[Session]:
         finally:
             session.info[UNIT] = depth
         return
+    if _strict() and _has_changes(session):
+        # begin_write would keep those changes' transaction, without the writer queue
+        raise WriteOutsideUnitOfWork(
+            "objects were changed before the unit of work opened: change them inside it"
+        )
     session.info[UNIT] = 1
     try:
         begin_write()
@@ -301,10 +306,14 @@ def _install_strict_checks() -> None:
     _checks_installed = True
 
 
+def _has_changes(session: Session) -> bool:
+    return bool(session.new or session.deleted or any(session.is_modified(o) for o in session.dirty))
+
+
 def _flush_inside_unit(session, _context, _instances) -> None:
     if session.info.get(UNIT) or not _strict():
         return
-    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+    if _has_changes(session):
         raise WriteOutsideUnitOfWork(
             "changes flushed outside a unit of work: open `with unit_of_work():` in the view or command"
         )

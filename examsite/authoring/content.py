@@ -15,13 +15,12 @@ from sqlalchemy import select
 from examsite.authoring.access import AuthoringError
 from examsite.banks.lint import lint_tree, normalize_stem
 from examsite.banks.loader import CATEGORY_ROLES, CORE, BankTree, DomainSpec, ItemSpec
-from examsite.banks.models import Domain, ItemVersion
+from examsite.banks.models import LEVELS, Domain, ItemVersion
 from examsite.banks.yamlfile import LineDict
 from examsite.catalog.data import ROLE_SLUGS
 from examsite.extensions import db
 
 TYPES = ("single", "multiple")
-LEVELS = ("recall", "application", "analysis")
 OPTION_IDS = "abcdef"
 MAX_STEM, MAX_OPTION, MAX_RATIONALE, MAX_TAGS, MAX_TAG = 3000, 600, 3000, 10, 40
 #: as the bank files allow (question_banks/schema/items.schema.json), so web tags export cleanly

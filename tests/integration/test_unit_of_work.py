@@ -61,7 +61,15 @@ def add_routes(app):
             db.session.add(Institution(name="Inside"))
         return "written"
 
+    def changed_before():
+        institution = db.session.scalar(select(Institution))
+        institution.name = "Renamed before the unit"
+        with unit_of_work():
+            pass
+        return "written"
+
     app.add_url_rule("/test/outside", "test_outside", outside, methods=["POST"])
+    app.add_url_rule("/test/changed-before", "test_changed_before", changed_before, methods=["POST"])
     app.add_url_rule("/test/outside-statement", "test_outside_statement", outside_statement, methods=["POST"])
     app.add_url_rule("/test/inside", "test_inside", inside, methods=["POST"])
     app.config["WTF_CSRF_ENABLED"] = False
@@ -84,6 +92,18 @@ def test_a_write_statement_outside_a_unit_of_work_fails_too(app, client, caplog)
     add_routes(app)
     assert client.post("/test/outside-statement").status_code == 500
     assert "WriteOutsideUnitOfWork" in caplog.text
+    assert institutions(app) == ["Lakeside"]
+
+
+def test_changes_made_before_a_unit_opens_are_refused(app, client, caplog):
+    from examsite.programs.models import Institution
+
+    with app.app_context():
+        db.session.add(Institution(name="Lakeside"))
+        db.session.commit()
+    add_routes(app)
+    assert client.post("/test/changed-before").status_code == 500
+    assert "changed before the unit of work opened" in caplog.text
     assert institutions(app) == ["Lakeside"]
 
 
