@@ -408,3 +408,20 @@ def test_a_second_device_is_recorded_whatever_the_throttle(app, session, login, 
     session.client.get(f"/attempts/{attempt['id']}/items/1")
     login(trainee).client.get(f"/attempts/{attempt['id']}/items/1")  # another browser, same second
     assert event_kinds(app, attempt["id"]) == ["copy", "second_device"]
+
+
+def test_a_refused_start_still_closes_the_attempt_it_found_past_its_time(app, session, clock):
+    """The start request finds the open attempt past its deadline plus grace, scores it, then
+    refuses a new one (the retake wait): the refusal keeps the closing (delivery_unit)."""
+    from examsite.delivery.models import Attempt
+
+    attempt = start(session).get_json()
+    clock.advance(minutes=32)  # past the 30 minutes and the 60 s grace; nothing closed it yet
+    refused = start(session)
+    assert refused.status_code == 409
+    assert refused.get_json()["error"] == "retake_not_allowed"
+    with app.app_context():
+        stored = db.session.get(Attempt, attempt["id"])
+        assert stored.status == "expired"
+        assert stored.closed_at == clock.now()
+        assert stored.score_percent is not None
