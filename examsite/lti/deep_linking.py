@@ -15,14 +15,22 @@ from examsite.lti.messages import DEPLOYMENT_ID, DL_CONTENT_ITEMS, DL_DATA, MESS
 SCORE_MAXIMUM = 100
 
 
-def content_item(role_slug: str, role_name: str, launch_url: str) -> dict[str, Any]:
-    return {
+def content_item(role_slug: str, role_name: str, launch_url: str, line_item: bool = True) -> dict[str, Any]:
+    """The resource link to the role's exam, with a grade column unless the platform said
+    `accept_lineitem: false`."""
+    item: dict[str, Any] = {
         "type": "ltiResourceLink",
         "title": f"{role_name} exam",
         "url": launch_url,
         "custom": {"role": role_slug},
-        "lineItem": {"scoreMaximum": SCORE_MAXIMUM, "label": f"{role_name} exam", "resourceId": role_slug},
     }
+    if line_item:
+        item["lineItem"] = {
+            "scoreMaximum": SCORE_MAXIMUM,
+            "label": f"{role_name} exam",
+            "resourceId": role_slug,
+        }
+    return item
 
 
 def response_jwt(

@@ -14,12 +14,14 @@ import secrets
 import time
 import urllib.parse
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from examsite.database import begin_write
@@ -158,7 +160,10 @@ def verify_launch(id_token: str, state: StateData) -> tuple[LtiPlatform, Launch,
 def use_nonce(nonce: str) -> None:
     """Record the nonce; refuse it if a launch used it before (commits)."""
     begin_write()
-    db.session.add(LtiNonce(nonce=nonce, used_at=utcnow()))
+    now = utcnow()
+    # a nonce older than its state can never pass again (the state has expired): forget it
+    db.session.execute(delete(LtiNonce).where(LtiNonce.used_at < now - timedelta(seconds=2 * STATE_SECONDS)))
+    db.session.add(LtiNonce(nonce=nonce, used_at=now))
     try:
         db.session.commit()
     except IntegrityError as exc:

@@ -195,6 +195,9 @@ def check_claims(
     settings = claims.get(DL_SETTINGS)
     if not isinstance(settings, dict) or not isinstance(settings.get("deep_link_return_url"), str):
         raise LaunchError("The deep-linking request has no return URL.")
+    accepted = settings.get("accept_types")
+    if isinstance(accepted, list) and "ltiResourceLink" not in accepted:
+        raise LaunchError("The platform does not accept LTI resource links here, so no exam can be added.")
     if kind != "staff":
         raise LaunchError("Only instructors can add exams to a course.")
     return Launch(**launch, deep_linking=settings)

@@ -123,6 +123,7 @@ def launch():
             "deployment": launch_.deployment_id,
             "return_url": settings["deep_link_return_url"][:2000],
             "data": settings.get("data") if isinstance(settings.get("data"), str) else None,
+            "line_item": settings.get("accept_lineitem") is not False,
         }
         target = url_for("lti.deep_link")
     elif role is not None:
@@ -165,7 +166,11 @@ def deep_link():
         issuer=platform.issuer,
         deployment_id=pending["deployment"],
         data=pending.get("data"),
-        items=[deep_linking.content_item(role.slug, role.name, _public("lti.launch"))],
+        items=[
+            deep_linking.content_item(
+                role.slug, role.name, _public("lti.launch"), line_item=pending.get("line_item", True)
+            )
+        ],
     )
     session.pop(DEEP_LINK_KEY, None)
     return_url = pending["return_url"]

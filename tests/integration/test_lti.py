@@ -568,3 +568,37 @@ def test_tool_key_is_made_on_first_use_with_private_permissions(app, client):
     assert client.get("/lti/jwks.json").status_code == 200
     assert path.exists() and (path.stat().st_mode & 0o077) == 0
     shutil.rmtree(path.parent / (path.name + ".retired"), ignore_errors=True)
+
+
+def test_deep_linking_honours_the_platforms_settings(app, client, registered):
+    settings = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+    base = {
+        "deep_link_return_url": registered.base_url + "/deep-link-return",
+        "accept_types": ["ltiResourceLink"],
+    }
+    response, _ = launch(
+        client,
+        registered,
+        TEACHER_TOM,
+        message_type="LtiDeepLinkingRequest",
+        **{settings: {**base, "accept_lineitem": False}},
+    )
+    assert response.status_code == 302
+    token = csrf_from(client.get("/lti/deep-link").get_data(as_text=True))
+    html = client.post("/lti/deep-link", data={"csrf_token": token, "role": ROLE}).get_data(as_text=True)
+    reply = re.search(r'name="JWT" value="([^"]+)"', html).group(1)
+    claims = jwt.decode(reply, KeySet.import_key_set(client.get("/lti/jwks.json").get_json())).claims
+    (item,) = claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+    assert "lineItem" not in item and "data" not in str(
+        claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/data")
+    )
+    refused, _ = launch(
+        app.test_client(),
+        registered,
+        TEACHER_TOM,
+        message_type="LtiDeepLinkingRequest",
+        **{settings: {**base, "accept_types": ["link"]}},
+    )
+    assert refused.status_code == 400 and "does not accept LTI resource links" in refused.get_data(
+        as_text=True
+    )
