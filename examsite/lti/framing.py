@@ -19,6 +19,7 @@ from flask.sessions import SecureCookieSessionInterface
 from examsite.security import CSP
 
 FRAME_KEY = "lti_frame_ancestors"
+OPEN_TO_ANY_FRAME = ("lti.login", "lti.launch")
 
 
 def origin(url: str) -> str | None:
@@ -45,8 +46,17 @@ class FrameableSessionInterface(SecureCookieSessionInterface):
 def frame_headers(response):
     """For an LTI session's pages: framing by the platform's origins only (CSP frame-ancestors;
     security.py then leaves X-Frame-Options out, since it cannot name an origin)."""
+    if "Content-Security-Policy" in response.headers:
+        return response
+    if request.endpoint in OPEN_TO_ANY_FRAME:
+        # The launch's own pages (refusals, "open in a new window") must show inside whichever
+        # LMS framed them; they hold no form or action a framing page could abuse.
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "frame-ancestors 'none'", "frame-ancestors *"
+        )
+        return response
     ancestors = session.get(FRAME_KEY) if session else None
-    if not ancestors or "Content-Security-Policy" in response.headers:
+    if not ancestors:
         return response
     allowed = " ".join(a for a in ancestors if isinstance(a, str) and origin(a) == a)
     if allowed:
