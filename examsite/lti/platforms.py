@@ -108,6 +108,7 @@ def platforms_for(issuer: str, client_id: str | None) -> list[LtiPlatform]:
 
 #: key sets kept per worker for this long; a kid not in the kept set fetches it again at once
 KEY_SET_SECONDS = 300
+KID_REFETCH_SECONDS = 30
 _lock = threading.Lock()
 
 
@@ -121,7 +122,10 @@ def key_set(url: str, kid: str | None) -> KeySet:
     now = time.monotonic()
     with _lock:
         cached = _cache("key_sets").get(url)
-    if cached and now - cached[0] < KEY_SET_SECONDS and (kid is None or _has(cached[1], kid)):
+    # An unknown kid fetches the set again (the platform rotated its key), but at most every
+    # KID_REFETCH_SECONDS, so forged tokens with made-up kids cannot make us flood the platform.
+    fresh = cached is not None and now - cached[0] < KEY_SET_SECONDS
+    if fresh and (kid is None or _has(cached[1], kid) or now - cached[0] < KID_REFETCH_SECONDS):
         return cached[1]
     reply = http.get_json(url)
     try:

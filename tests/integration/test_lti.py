@@ -602,3 +602,27 @@ def test_deep_linking_honours_the_platforms_settings(app, client, registered):
     assert refused.status_code == 400 and "does not accept LTI resource links" in refused.get_data(
         as_text=True
     )
+
+
+def test_a_platform_key_rotation_is_followed_and_made_up_kids_do_not_flood_it(app, registered, monkeypatch):
+    from joserfc.jwk import RSAKey
+
+    from examsite.lti import platforms
+
+    assert launch(app.test_client(), registered, LEARNER_ANA)[0].status_code == 302
+    fetched = registered.jwks_fetches
+    # a forged token naming an unknown kid, just after a fetch: refused without fetching again
+    client = app.test_client()
+    response = client.post("/lti/login", data=registered.login_params())
+    _, query = parse_redirect(response.headers["Location"])
+    good = registered.authorize(query, LEARNER_ANA)
+    claims = jwt.decode(good["id_token"], registered.key).claims
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "made-up"})
+    forged = jwt.encode({"alg": "RS256", "kid": "made-up"}, claims, stranger)
+    assert client.post("/lti/launch", data={"id_token": forged, "state": good["state"]}).status_code == 400
+    assert registered.jwks_fetches == fetched
+    # the platform rotates its key: the new kid is fetched (once the short guard has passed)
+    monkeypatch.setattr(platforms, "KID_REFETCH_SECONDS", 0)
+    registered.key = RSAKey.generate_key(2048, parameters={"kid": "platform-key-2", "alg": "RS256"})
+    response, _ = launch(app.test_client(), registered, LEARNER_ANA)
+    assert response.status_code == 302 and registered.jwks_fetches == fetched + 1

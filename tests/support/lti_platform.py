@@ -71,6 +71,7 @@ class Platform:
     extra_claims: dict = field(default_factory=dict)
     #: the JWTs the tool's deep-linking replies posted back
     deep_link_replies: list = field(default_factory=list)
+    jwks_fetches: int = 0
 
     def __post_init__(self):
         self.key = platform_key()
@@ -122,6 +123,7 @@ class Platform:
     def route(self, request: Request) -> Response:
         path = request.path
         if path == "/jwks":
+            self.jwks_fetches += 1
             return _json({"keys": [self.key.as_dict(private=False)]})
         if path == "/token" and request.method == "POST":
             return self._token(request)
