@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import urllib.parse
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from examsite.security import CSP
@@ -55,7 +55,9 @@ def frame_headers(response):
             "frame-ancestors 'none'", "frame-ancestors *"
         )
         return response
-    ancestors = session.get(FRAME_KEY) if session else None
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return response  # no session to read (API tokens, first visits): leave it untouched
+    ancestors = session.get(FRAME_KEY)
     if not ancestors:
         return response
     allowed = " ".join(a for a in ancestors if isinstance(a, str) and origin(a) == a)

@@ -195,6 +195,11 @@ def check_claims(
     settings = claims.get(DL_SETTINGS)
     if not isinstance(settings, dict) or not isinstance(settings.get("deep_link_return_url"), str):
         raise LaunchError("The deep-linking request has no return URL.")
+    return_url = settings["deep_link_return_url"]
+    if not return_url.startswith(("https://", "http://")) or len(return_url) > 2000:
+        raise LaunchError("The deep-linking request's return URL is not a web address.")
+    if len(str(settings.get("data") or "")) > 2000:
+        raise LaunchError("The deep-linking request carries more data than this tool can return.")
     accepted = settings.get("accept_types")
     if isinstance(accepted, list) and "ltiResourceLink" not in accepted:
         raise LaunchError("The platform does not accept LTI resource links here, so no exam can be added.")

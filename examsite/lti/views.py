@@ -121,7 +121,7 @@ def launch():
         session[DEEP_LINK_KEY] = {
             "platform": platform.id,
             "deployment": launch_.deployment_id,
-            "return_url": settings["deep_link_return_url"][:2000],
+            "return_url": settings["deep_link_return_url"],
             "data": settings.get("data") if isinstance(settings.get("data"), str) else None,
             "line_item": settings.get("accept_lineitem") is not False,
         }
