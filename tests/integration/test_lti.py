@@ -626,3 +626,35 @@ def test_a_platform_key_rotation_is_followed_and_made_up_kids_do_not_flood_it(ap
     registered.key = RSAKey.generate_key(2048, parameters={"kid": "platform-key-2", "alg": "RS256"})
     response, _ = launch(app.test_client(), registered, LEARNER_ANA)
     assert response.status_code == 302 and registered.jwks_fetches == fetched + 1
+
+
+def test_a_failed_roster_read_writes_nothing(app, client, registered):
+    from examsite.lti.models import LtiAccount
+
+    registered.members = [{"user_id": "s1", "roles": [LEARNER], "status": "Active", "name": "Sam One"}]
+    registered.fail_roster = True
+    launch(client, registered, TEACHER_TOM)
+    page = client.get("/lti/courses").get_data(as_text=True)
+    context_id = re.search(r"/lti/courses/(\d+)/sync", page).group(1)
+    synced = client.post(
+        f"/lti/courses/{context_id}/sync", data={"csrf_token": csrf_from(page)}, follow_redirects=True
+    )
+    assert synced.status_code == 200 and "roster service down" in synced.get_data(as_text=True)
+    assert count(app, LtiAccount) == 1  # Tom only
+
+
+def test_a_deactivated_account_cannot_launch(app, registered):
+    from examsite.accounts.models import User as Account
+
+    launch(app.test_client(), registered, LEARNER_ANA)
+    with app.app_context():
+        db.session.get(Account, linked_user(app, registered, "ana-sub-1").id).active = False
+        db.session.commit()
+    response, _ = launch(app.test_client(), registered, LEARNER_ANA)
+    assert response.status_code == 400 and "deactivated" in response.get_data(as_text=True)
+
+
+def test_a_launch_without_a_known_role_lands_on_the_exam_list(app, client, registered):
+    response, _ = launch(client, registered, LEARNER_ANA, **{LTI + "custom": {"role": "astronaut"}})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "does not offer" in client.get("/").get_data(as_text=True)

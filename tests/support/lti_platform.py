@@ -72,6 +72,8 @@ class Platform:
     #: the JWTs the tool's deep-linking replies posted back
     deep_link_replies: list = field(default_factory=list)
     jwks_fetches: int = 0
+    #: the roster endpoint answers 500 while this is set
+    fail_roster: bool = False
 
     def __post_init__(self):
         self.key = platform_key()
@@ -191,6 +193,8 @@ class Platform:
     def _memberships(self, request: Request) -> Response:
         if not self._bearer_ok(request):
             return _json({"error": "unauthorized"}, 401)
+        if self.fail_roster:
+            return _json({"error": "roster service down"}, 500)
         page = int(request.args.get("page", "1"))
         half = (len(self.members) + 1) // 2
         members = self.members[:half] if page == 1 else self.members[half:]
