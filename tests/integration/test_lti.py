@@ -658,3 +658,16 @@ def test_a_launch_without_a_known_role_lands_on_the_exam_list(app, client, regis
     response, _ = launch(client, registered, LEARNER_ANA, **{LTI + "custom": {"role": "astronaut"}})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert "does not offer" in client.get("/").get_data(as_text=True)
+
+
+def test_an_administrator_posts_due_scores_from_the_page(app, client, registered, banks, clock):
+    launch(client, registered, LEARNER_ANA, **{LTI + "custom": {"role": ROLE}})
+    registered.fail_scores = 1
+    assert _take_exam(client).status_code == 200 and registered.scores == []
+    admin = _admin_session(app)
+    page = admin.get("/admin/lti/").get_data(as_text=True)
+    assert admin.post("/admin/lti/scores/send").status_code == 400  # no CSRF token
+    clock.advance(minutes=1)
+    done = admin.post("/admin/lti/scores/send", data={"csrf_token": csrf_from(page)}, follow_redirects=True)
+    assert "1 score(s) posted, 0 failed" in done.get_data(as_text=True)
+    assert len(registered.scores) == 1
