@@ -54,6 +54,7 @@ from examsite.delivery.history import closed_month, link_closed_attempts
 from examsite.delivery.models import Attempt, AttemptItem, AttemptStatus, IntegrityEvent, Response
 from examsite.delivery.rules import PastAttempt, RetakeStatus, closes_at, retake_decision
 from examsite.delivery.scoring import ScoredResponse, score
+from examsite.delivery.signals import attempt_scored
 from examsite.extensions import db
 from examsite.programs.rules import accommodated_seconds
 from examsite.timeutil import UTCDateTime, utcnow
@@ -504,6 +505,7 @@ def _score_into(attempt: Attempt, now: datetime) -> None:
         from examsite.certificates.services import issue_certificate
 
         issue_certificate(attempt, now)
+    attempt_scored.send(attempt, now=now)
 
 
 @user_deactivated.connect
