@@ -76,7 +76,7 @@ def send_reminders_command() -> None:
 @with_appcontext
 def record_ce_command(code: str, hours: str, activity: str, completed_on) -> None:
     """Record continuing-education credits; renews the certificate once they reach the exam's hours."""
-    from examsite.certificates.renewal import ce_hours, record_ce
+    from examsite.certificates.renewal import ce_hours, format_hours, record_ce
 
     require_database()
     certificate = find_certificate(code)
@@ -95,6 +95,6 @@ def record_ce_command(code: str, hours: str, activity: str, completed_on) -> Non
         click.echo(f"renewed {certificate.code} as {renewal.code} (valid until {until})")
     else:
         click.echo(
-            f"{certificate.code}: {ce_hours(certificate)} of "
+            f"{certificate.code}: {format_hours(ce_hours(certificate))} of "
             f"{certificate.role.exam.renewal_ce_hours} hours recorded"
         )

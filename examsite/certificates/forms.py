@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 
 class RevokeForm(FlaskForm):
@@ -19,9 +19,9 @@ class ReissueForm(FlaskForm):
 
 
 class ContinuingEducationForm(FlaskForm):
-    hours = DecimalField("Hours", places=1, validators=[DataRequired(), NumberRange(min=0.1, max=1000)])
+    hours = DecimalField("Hours", places=1, validators=[InputRequired(), NumberRange(min=0.1, max=1000)])
     activity = StringField(
         "Activity (course, conference, publication…)", validators=[DataRequired(), Length(max=300)]
     )
-    completed_on = DateField("Date completed", validators=[DataRequired()])
+    completed_on = DateField("Date completed", validators=[InputRequired()])
     submit = SubmitField("Record credits")

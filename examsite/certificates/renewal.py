@@ -70,7 +70,12 @@ def _hours(raw) -> Decimal:
         raise CertificateError("hours must be a number, for example 2 or 1.5") from exc
     if not hours.is_finite() or not Decimal("0.1") <= hours <= Decimal(1000) or hours != round(hours, 1):
         raise CertificateError("hours must be between 0.1 and 1000, in tenths of an hour")
-    return hours
+    return hours.quantize(Decimal("0.1"))
+
+
+def format_hours(value) -> str:
+    """12, 1.5: hours as people write them."""
+    return f"{Decimal(str(value)).quantize(Decimal('0.1')):f}".removesuffix(".0")
 
 
 def record_ce(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from examsite.certificates import validity
 from examsite.certificates.expiry import expiring_for_admin, expiring_for_holder, in_scope, scope_of
 from examsite.certificates.models import Certificate
-from examsite.certificates.renewal import ce_entries, ce_hours, ce_problem, record_ce
+from examsite.certificates.renewal import ce_entries, ce_hours, ce_problem, format_hours, record_ce
 from examsite.certificates.services import (
     CertificateError,
     correct_name,
@@ -180,7 +180,8 @@ def _manage_page(certificate: Certificate, status_code: int = 200, **forms):
         chain=chain,
         status_of=status_of,
         ce_entries=ce_entries(chain),
-        ce_hours=ce_hours(certificate),
+        ce_hours=format_hours(ce_hours(certificate)),
+        format_hours=format_hours,
         ce_needed=certificate.role.exam.renewal_ce_hours,
         ce_problem=ce_problem(certificate, now),
         **forms,

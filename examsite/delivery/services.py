@@ -72,6 +72,10 @@ def open_attempt_for(user: User, role: Role) -> Attempt | None:
     return attempt
 
 
+def _day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
 def retake_status(user: User, role: Role, now: datetime | None = None) -> RetakeStatus:
     """Whether a new attempt may start now, and if not, why and from when."""
     from examsite.certificates import validity
@@ -88,8 +92,8 @@ def retake_status(user: User, role: Role, now: datetime | None = None) -> Retake
         opens = validity.renewal_opens(certificate.expires_at)
         return RetakeStatus(
             False,
-            f"You hold a valid certificate for this role until {certificate.expires_at:%d %B %Y}; "
-            f"you can renew it by taking the exam again from {opens:%d %B %Y}.",
+            f"You hold a valid certificate for this role until {_day(certificate.expires_at)}; "
+            f"you can renew it by taking the exam again from {_day(opens)}.",
             opens,
         )
     past = db.session.scalars(
