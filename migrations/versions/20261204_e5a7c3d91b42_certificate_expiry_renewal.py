@@ -1,14 +1,14 @@
 """Certificate expiry and renewal (issue 25).
 
 exam_settings.validity_months (None: never expires) replaces certificate_valid_days (730 days
-become 24 months: days / 30.4375, rounded), and renewal_ce_hours (0: renewal by exam only).
+become 24 months: days × 12 / 365, rounded), and renewal_ce_hours (0: renewal by exam only).
 certificates: expires_at may be empty (never expires), attempt_id and score_percent too (a
 renewal by continuing education has no attempt), renews_id (the chain), basis (exam or ce).
 certificate_reminders: each expiry reminder queued, once. continuing_education: credits recorded.
 institution_administrators: the institution an administrator is limited to (none: program-wide).
 
-On SQLite, altering certificates recreates the table; foreign-key checks are deferred to the
-commit meanwhile, so the rows that refer to certificates (name changes) do not stop the drop.
+On SQLite, altering certificates recreates the table, which other rows refer to (name changes):
+foreign keys are off meanwhile and checked afterwards, as SQLite's documentation prescribes.
 
 Revision ID: e5a7c3d91b42
 Revises: c4e8f2a9b7d1
@@ -26,9 +26,25 @@ branch_labels = None
 depends_on = None
 
 
-def _defer_foreign_keys():
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("PRAGMA defer_foreign_keys = ON")
+def _sqlite_foreign_keys(on: bool) -> None:
+    """SQLite's own recipe for recreating a table others refer to: foreign keys off (only
+    possible outside a transaction, so what came before is committed first), the change, a
+    foreign_key_check that must find nothing, and foreign keys on again."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    raw = bind.connection.dbapi_connection
+    if not on:
+        if raw.in_transaction:
+            raw.commit()
+        raw.execute("PRAGMA foreign_keys = OFF")
+        return
+    problems = raw.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise RuntimeError(f"foreign keys broken by the migration: {problems[:5]}")
+    if raw.in_transaction:
+        raw.commit()
+    raw.execute("PRAGMA foreign_keys = ON")
 
 
 def upgrade():
@@ -37,7 +53,7 @@ def upgrade():
         batch_op.add_column(sa.Column('renewal_ce_hours', sa.Integer(), server_default='0', nullable=False))
     op.execute(
         "UPDATE exam_settings SET validity_months = "
-        "CAST(ROUND(certificate_valid_days / 30.4375) AS INTEGER)"
+        "CAST(ROUND(certificate_valid_days * 12 / 365.0) AS INTEGER)"
     )
     op.execute("UPDATE exam_settings SET validity_months = 1 WHERE validity_months < 1")
     with op.batch_alter_table('exam_settings', schema=None) as batch_op:
@@ -48,7 +64,7 @@ def upgrade():
         )
         batch_op.create_check_constraint(op.f('ck_exam_settings_renewal_ce_hours'), 'renewal_ce_hours >= 0')
 
-    _defer_foreign_keys()
+    _sqlite_foreign_keys(on=False)
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.alter_column('attempt_id', existing_type=sa.Integer(), nullable=True)
         batch_op.alter_column('score_percent', existing_type=sa.Numeric(precision=6, scale=2), nullable=True)
@@ -61,6 +77,7 @@ def upgrade():
         batch_op.create_unique_constraint(batch_op.f('uq_certificates_renews_id'), ['renews_id'])
         batch_op.create_check_constraint(op.f('ck_certificates_basis'), "basis IN ('exam', 'ce')")
         batch_op.create_index(batch_op.f('ix_certificates_expires_at'), ['expires_at'], unique=False)
+    _sqlite_foreign_keys(on=True)
 
     op.create_table('institution_administrators',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -114,7 +131,7 @@ def downgrade():
     op.execute("UPDATE certificates SET renews_id = NULL")
     op.execute("DELETE FROM certificates WHERE attempt_id IS NULL")
     op.execute("UPDATE certificates SET expires_at = '9999-12-31 00:00:00' WHERE expires_at IS NULL")
-    _defer_foreign_keys()
+    _sqlite_foreign_keys(on=False)
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_certificates_expires_at'))
         batch_op.drop_constraint(op.f('ck_certificates_basis'), type_='check')
@@ -125,10 +142,11 @@ def downgrade():
         batch_op.alter_column('expires_at', existing_type=sa.DateTime(timezone=True), nullable=False)
         batch_op.alter_column('score_percent', existing_type=sa.Numeric(precision=6, scale=2), nullable=False)
         batch_op.alter_column('attempt_id', existing_type=sa.Integer(), nullable=False)
+    _sqlite_foreign_keys(on=True)
     with op.batch_alter_table('exam_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('certificate_valid_days', sa.Integer(), server_default='730', nullable=False))
     op.execute(
-        "UPDATE exam_settings SET certificate_valid_days = CAST(ROUND(validity_months * 30.4375) AS INTEGER) "
+        "UPDATE exam_settings SET certificate_valid_days = CAST(ROUND(validity_months * 365 / 12.0) AS INTEGER) "
         "WHERE validity_months IS NOT NULL"
     )
     with op.batch_alter_table('exam_settings', schema=None) as batch_op:
