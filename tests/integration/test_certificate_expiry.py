@@ -207,7 +207,7 @@ def holders(app, make_user, clock):
         "loose": make_user("trainee", name="Lou Loose"),
     }
     now = clock.now()
-    codes = {"north": "NNNN-NNNN-NNNN", "south": "SSSS-SSSS-SSSS", "loose": "LLLL-LLLL-LLLL"}
+    codes = {"north": "NNNN-NNNN-NNNN", "south": "SSSS-SSSS-SSSS", "loose": "KKKK-KKKK-KKKK"}
     with app.app_context():
         role = get_role(ROLE)
         for key, user in people.items():
@@ -237,10 +237,10 @@ def scope(runner, email: str, institution: str) -> None:
 def test_trainees_see_only_their_own_certificates_expiring_soon(holders, login):
     north = login(holders["people"]["north"]).client.get("/certificates").get_data(as_text=True)
     assert "Expiring in the next 90 days" in north and "NNNN-NNNN-NNNN" in north
-    assert "SSSS-SSSS-SSSS" not in north and "LLLL-LLLL-LLLL" not in north
+    assert "SSSS-SSSS-SSSS" not in north and "KKKK-KKKK-KKKK" not in north
     assert "You can renew it now" in north  # 50 days before expiry: inside the renewal window
     loose = login(holders["people"]["loose"]).client.get("/certificates").get_data(as_text=True)
-    assert "LLLL-LLLL-LLLL" in loose and "Expiring in the next" not in loose  # 200 days: not soon
+    assert "KKKK-KKKK-KKKK" in loose and "Expiring in the next" not in loose  # 200 days: not soon
 
 
 def test_administrators_see_what_expires_and_institution_admins_only_theirs(
@@ -248,7 +248,7 @@ def test_administrators_see_what_expires_and_institution_admins_only_theirs(
 ):
     wide = login(make_user("admin"))
     page = wide.client.get("/admin/certificates/expiring").get_data(as_text=True)
-    assert "NNNN-NNNN-NNNN" in page and "SSSS-SSSS-SSSS" in page and "LLLL-LLLL-LLLL" not in page
+    assert "NNNN-NNNN-NNNN" in page and "SSSS-SSSS-SSSS" in page and "KKKK-KKKK-KKKK" not in page
     only_south = wide.client.get(f"/admin/certificates/expiring?institution={holders['ids']['south']}")
     assert "SSSS" in only_south.get_data(as_text=True) and "NNNN" not in only_south.get_data(as_text=True)
     assert wide.client.get("/admin/certificates/expiring?institution=99999").status_code == 404
