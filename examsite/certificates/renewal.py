@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from examsite.audit.services import record
 from examsite.certificates import validity
@@ -103,6 +104,12 @@ def record_ce(
     if problem := ce_problem(certificate, now):
         raise CertificateError(problem)
     begin_write()
+    # Two administrators recording at once on PostgreSQL: the second waits here for the first's
+    # commit, so it counts the first's hours (SQLite's writer queue already orders them).
+    db.session.execute(select(Certificate.id).where(Certificate.id == certificate.id).with_for_update())
+    db.session.refresh(certificate)
+    if problem := ce_problem(certificate, now):
+        raise CertificateError(problem)
     entry = ContinuingEducation(
         certificate_id=certificate.id,
         hours=hours,
@@ -127,7 +134,10 @@ def record_ce(
     needed = certificate.role.exam.renewal_ce_hours
     if total < needed:
         return entry, None
-    renewal = _new_certificate(certificate, certificate.user, certificate.role, now, basis="ce")
+    try:
+        renewal = _new_certificate(certificate, certificate.user, certificate.role, now, basis="ce")
+    except IntegrityError as exc:  # renewed by an exam pass in the same moment (renews_id is unique)
+        raise CertificateError("this certificate was renewed meanwhile; reload the page") from exc
     db.session.execute(
         update(ContinuingEducation)
         .where(ContinuingEducation.certificate_id == certificate.id)

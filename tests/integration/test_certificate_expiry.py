@@ -244,7 +244,7 @@ def test_trainees_see_only_their_own_certificates_expiring_soon(holders, login):
 
 
 def test_administrators_see_what_expires_and_institution_admins_only_theirs(
-    holders, make_user, login, runner
+    app, holders, make_user, login, runner
 ):
     wide = login(make_user("admin"))
     page = wide.client.get("/admin/certificates/expiring").get_data(as_text=True)
@@ -273,6 +273,12 @@ def test_administrators_see_what_expires_and_institution_admins_only_theirs(
         assert northern.client.get(path).status_code == 404, path
     revoke = northern.form("/certificates/SSSS-SSSS-SSSS/revoke", {"reason": "not yours"})
     assert revoke.status_code == 404
+    from examsite.certificates.models import Certificate
+
+    with app.app_context():
+        south_id = db.session.scalar(select(Certificate.id).where(Certificate.code == "SSSS-SSSS-SSSS"))
+    assert northern.form(f"/admin/certificates/{south_id}/revoke", {"reason": "not yours"}).status_code == 404
+    assert wide.client.get("/api/v1/certificates/SSSS-SSSS-SSSS").get_json()["status"] == "valid"
     assert northern.client.get("/certificates/NNNN-NNNN-NNNN/manage").status_code == 200
     assert wide.client.get("/certificates/SSSS-SSSS-SSSS/manage").status_code == 200
 
