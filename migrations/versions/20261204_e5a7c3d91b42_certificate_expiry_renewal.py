@@ -11,7 +11,7 @@ On SQLite, altering certificates recreates the table, which other rows refer to 
 foreign keys are off meanwhile and checked afterwards, as SQLite's documentation prescribes.
 
 Revision ID: e5a7c3d91b42
-Revises: c4e8f2a9b7d1
+Revises: d7a1c3e5f902
 Create Date: 2026-12-04 15:10:00
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5a7c3d91b42'
-down_revision = 'c4e8f2a9b7d1'
+down_revision = 'd7a1c3e5f902'
 branch_labels = None
 depends_on = None
 

@@ -207,7 +207,7 @@ def test_certificate_expiry_upgrade_keeps_certificates_and_converts_days_to_mont
     with app.app_context():
         from examsite.extensions import db
 
-        upgrade(revision="c4e8f2a9b7d1")
+        upgrade(revision="d7a1c3e5f902")
         now = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
         db.session.execute(
             text("INSERT INTO categories (id, slug, name, description, position) VALUES (1, 'a', 'A', '', 1)")
@@ -332,7 +332,7 @@ def test_certificate_expiry_upgrade_keeps_certificates_and_converts_days_to_mont
         assert tuple(row) == ("AAAA-BBBB-CCCC", "exam", None)
         assert db.session.execute(text("SELECT certificate_id FROM certificate_name_changes")).scalar() == 1
         db.session.commit()
-        downgrade(revision="c4e8f2a9b7d1")
+        downgrade(revision="d7a1c3e5f902")
         days = db.session.execute(text("SELECT certificate_valid_days FROM exam_settings ORDER BY role_id"))
         assert [r[0] for r in days] == [365, 730]
         assert db.session.execute(text("SELECT code FROM certificates")).scalar() == "AAAA-BBBB-CCCC"
