@@ -178,6 +178,16 @@ _SETTINGS = {
     "grace_seconds": {"type": "integer", "minimum": 0},
     "retake_days": {"type": "integer", "minimum": 0},
     "attempts_per_year": {"type": "integer", "minimum": 1},
+    "validity_months": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "description": "Calendar months a certificate stays valid; null: it never expires",
+    },
+    "renewal_ce_hours": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "Continuing-education hours that renew a certificate without the exam; 0: exam only",
+    },
 }
 
 

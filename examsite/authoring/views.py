@@ -359,7 +359,11 @@ def exam(slug: str):
     values = settings.exam_json(role)
     if request.method == "POST":
         posted = {}
+        if request.form.get("never_expires"):
+            posted["validity_months"] = None
         for name in settings.EXAM_FIELDS:
+            if name in posted:
+                continue
             raw = request.form.get(name, "").strip()
             if raw:
                 try:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from examsite.accounts.models import UserRole
 from examsite.catalog.services import get_role, roles_by_category
+from examsite.certificates.validity import RENEWAL_OPENS_DAYS
 from examsite.programs.rules import accommodated_minutes
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
@@ -40,4 +41,5 @@ def role(slug: str):
         retake=retake,
         your_minutes=your_minutes,
         overlaps=role_overlaps(role.slug),
+        renewal_opens_days=RENEWAL_OPENS_DAYS,
     )

@@ -25,6 +25,20 @@ class RetakeStatus:
 
 
 @dataclass(frozen=True)
+class HeldCertificate:
+    """The trainee's current certificate for the exam, as the retake policy sees it."""
+
+    #: None: it never expires
+    expires_at: datetime | None
+    #: when a pass may renew it (examsite/certificates/validity.py): 90 days before expiry
+    renewal_opens: datetime | None = None
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+@dataclass(frozen=True)
 class PastAttempt:
     """A closed attempt at the same exam, as the retake policy sees it."""
 
@@ -38,25 +52,29 @@ def retake_decision(
     retake_days: int,
     attempts_per_year: int,
     past: Sequence[PastAttempt],
-    certificate_expires_at: datetime | None = None,
+    certificate: HeldCertificate | None = None,
 ) -> RetakeStatus:
     """Whether a new attempt may start now, and if not, why and from when.
 
-    - A trainee holding a valid certificate for the exam retests when it expires.
+    - A certificate for the exam bars a retest until its renewal window opens (a pass then
+      renews it); one that never expires bars it for good.
     - After an attempt closes, the next waits `retake_days` (from its close; from its start if
       it never closed).
     - At most `attempts_per_year` attempts start in any 365 days; the next is possible 365 days
       after the oldest of those.
 
-    `past` is the trainee's closed attempts at this exam, newest start first;
-    `certificate_expires_at` the expiry of their valid certificate for it, if any.
+    `past` is the trainee's closed attempts at this exam, newest start first; `certificate`
+    their current certificate for it, if any.
     """
-    if certificate_expires_at is not None:
+    if certificate is not None and certificate.expires_at is None:
+        return RetakeStatus(False, "You hold a certificate for this role that does not expire.")
+    if certificate is not None and now < certificate.renewal_opens:
+        opens = certificate.renewal_opens
         return RetakeStatus(
             False,
-            f"You hold a valid certificate for this role until "
-            f"{certificate_expires_at:%d %B %Y}; you can retest when it expires.",
-            certificate_expires_at,
+            f"You hold a valid certificate for this role until {_day(certificate.expires_at)}; "
+            f"you can renew it by taking the exam again from {_day(opens)}.",
+            opens,
         )
     if not past:
         return RetakeStatus(True)

@@ -52,7 +52,7 @@ from examsite.delivery.content import attempt_forms, attempt_rows, domains, vers
 from examsite.delivery.group_commit import ALONE, REFUSED, WRITTEN, group_commit_enabled, save_group
 from examsite.delivery.history import closed_month, link_closed_attempts
 from examsite.delivery.models import Attempt, AttemptItem, AttemptStatus, IntegrityEvent, Response
-from examsite.delivery.rules import PastAttempt, RetakeStatus, closes_at, retake_decision
+from examsite.delivery.rules import HeldCertificate, PastAttempt, RetakeStatus, closes_at, retake_decision
 from examsite.delivery.scoring import ScoredResponse, score
 from examsite.delivery.signals import attempt_scored
 from examsite.extensions import db
@@ -97,22 +97,17 @@ def open_attempt_for(user: User, role: Role) -> Attempt | None:
 
 
 def retake_status(user: User, role: Role, now: datetime | None = None) -> RetakeStatus:
-    """Whether a new attempt may start now, and if not, why and from when."""
-    from examsite.certificates.models import Certificate
+    """Whether a new attempt may start now, and if not, why and from when (retake_decision)."""
+    from examsite.certificates import validity
+    from examsite.certificates.services import current_certificate
 
     now = now or utcnow()
     exam = role.exam
-    certificate_expires_at = db.session.scalar(
-        select(Certificate.expires_at)
-        .where(
-            Certificate.user_id == user.id,
-            Certificate.role_id == role.id,
-            Certificate.revoked_at.is_(None),
-            Certificate.expires_at > now,
-        )
-        .order_by(Certificate.expires_at.desc())
-        .limit(1)
-    )
+    certificate = current_certificate(user.id, role.id)
+    held = None
+    if certificate is not None:
+        expires_at = certificate.expires_at
+        held = HeldCertificate(expires_at, validity.renewal_opens(expires_at) if expires_at else None)
     past = db.session.execute(
         select(Attempt.started_at, Attempt.closed_at)
         .where(
@@ -127,7 +122,7 @@ def retake_status(user: User, role: Role, now: datetime | None = None) -> Retake
         retake_days=exam.retake_days,
         attempts_per_year=exam.attempts_per_year,
         past=[PastAttempt(started_at, closed_at) for started_at, closed_at in past],
-        certificate_expires_at=certificate_expires_at,
+        certificate=held,
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from examsite.delivery.rules import PastAttempt, closes_at, retake_decision
+from examsite.delivery.rules import HeldCertificate, PastAttempt, closes_at, retake_decision
 from examsite.programs.rules import accommodated_minutes, accommodated_seconds
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -21,13 +21,13 @@ def days_ago(days: float, closed_after_minutes: float | None = 60) -> PastAttemp
     return PastAttempt(started, closed)
 
 
-def decide(past, retake_days=30, attempts_per_year=3, certificate_expires_at=None):
+def decide(past, retake_days=30, attempts_per_year=3, certificate=None):
     return retake_decision(
         NOW,
         retake_days=retake_days,
         attempts_per_year=attempts_per_year,
         past=past,
-        certificate_expires_at=certificate_expires_at,
+        certificate=certificate,
     )
 
 
@@ -35,12 +35,22 @@ def test_a_first_attempt_is_allowed():
     assert decide([]).allowed
 
 
-def test_a_valid_certificate_waits_for_its_expiry():
+def test_a_valid_certificate_waits_for_its_renewal_window():
     expires = NOW + timedelta(days=400)
-    status = decide([], certificate_expires_at=expires)
+    opens = expires - timedelta(days=90)
+    status = decide([], certificate=HeldCertificate(expires, opens))
     assert not status.allowed
-    assert status.available_at == expires
+    assert status.available_at == opens
     assert "valid certificate" in status.message and "28 December 2027" in status.message
+    assert "29 September 2027" in status.message
+    inside = HeldCertificate(NOW + timedelta(days=60), NOW - timedelta(days=30))
+    assert decide([], certificate=inside).allowed  # the window is open: a pass renews it
+
+
+def test_a_certificate_that_never_expires_bars_a_retest():
+    status = decide([], certificate=HeldCertificate(None))
+    assert not status.allowed and status.available_at is None
+    assert "does not expire" in status.message
 
 
 def test_the_retake_wait_counts_from_the_last_close():
