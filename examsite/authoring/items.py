@@ -17,7 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from examsite.accounts.models import User
 from examsite.audit.services import record
 from examsite.authoring.access import AuthoringError, require_bank
-from examsite.authoring.content import Draft, domain_specs, draft_of, item_spec, lint_draft, parse_item
+from examsite.authoring.content import (
+    Draft,
+    domain_specs,
+    draft_of,
+    item_spec,
+    lint_draft,
+    parse_item,
+    scenario_of,
+)
 from examsite.authoring.models import ItemComment
 from examsite.banks.loader import BANK_PREFIX, CATEGORY_ROLES, CORE
 from examsite.banks.models import Domain, Item, ItemVersion
@@ -55,6 +63,11 @@ def item_json(item: Item, version: ItemVersion | None = None) -> dict:
         "author": version.author,
         "reviewer": version.reviewer or None,
         "updated_at": isoformat(version.created_at),
+        "scenario": (
+            {"id": version.scenario_id, "title": version.scenario_title, "case": version.scenario_text}
+            if version.scenario_id
+            else None
+        ),
     }
 
 
@@ -101,6 +114,9 @@ def _add_version(
         reviewer=reviewer,
         source_file="",
         tags=list(draft.tags),
+        scenario_id=draft.scenario[0] if draft.scenario else None,
+        scenario_title=draft.scenario[1] if draft.scenario else None,
+        scenario_text=draft.scenario[2] if draft.scenario else None,
         created_by_id=created_by.id if created_by is not None else None,
         roles=_roles_for(item.bank),
     )
@@ -166,6 +182,7 @@ def update_item(user: User, item: Item, data: dict) -> tuple[ItemVersion, bool]:
     draft = parse_item(data, item.bank, domain_specs())
     begin_write()
     db.session.refresh(item, with_for_update=db.engine.dialect.name == "postgresql")
+    draft.scenario = scenario_of(item.latest_version)  # the set's page edits the case, not this one
     try:
         latest = _check_version(item, data)
     except AuthoringError as exc:
