@@ -120,26 +120,26 @@ def paths() -> dict:
                 "parameters": [
                     {"name": "category", "in": "query", "required": False, "schema": {"type": "string"}}
                 ],
-                "responses": {"200": _json("ScenarioList", "The sets"), **STAFF},
+                "responses": {"200": _json("ScenarioSetList", "The sets"), **STAFF},
             },
             "post": {
                 "summary": "Create a set: its case, and the items that share it (each gets a draft version)",
-                "requestBody": _body("ScenarioIn"),
-                "responses": {"201": _json("Scenario", "Created"), **STAFF, **INVALID},
+                "requestBody": _body("ScenarioSetIn"),
+                "responses": {"201": _json("ScenarioSet", "Created"), **STAFF, **INVALID},
             },
         },
         "/scenarios/{scenario_id}": {
             "get": {
                 "summary": "A set: its case, its items' latest versions and the lint of the set",
                 "parameters": [SCENARIO_ID],
-                "responses": {"200": _json("Scenario", "The set"), **SCENARIO_ERRORS},
+                "responses": {"200": _json("ScenarioSet", "The set"), **SCENARIO_ERRORS},
             },
             "put": {
                 "summary": "Edit the case or the items (send `revision`; 409 when the set changed)",
                 "parameters": [SCENARIO_ID],
-                "requestBody": _body("ScenarioIn"),
+                "requestBody": _body("ScenarioSetIn"),
                 "responses": {
-                    "200": _json("Scenario", "Saved"),
+                    "200": _json("ScenarioSet", "Saved"),
                     **SCENARIO_ERRORS,
                     **INVALID,
                     "409": _error("The set changed since `revision`"),
@@ -150,9 +150,9 @@ def paths() -> dict:
             "post": {
                 "summary": "Submit, approve or send back the whole set",
                 "parameters": [SCENARIO_ID],
-                "requestBody": _body("ScenarioReviewIn"),
+                "requestBody": _body("ScenarioSetReviewIn"),
                 "responses": {
-                    "200": _json("Scenario", "Done"),
+                    "200": _json("ScenarioSet", "Done"),
                     **SCENARIO_ERRORS,
                     **INVALID,
                     "409": _error("Not in a state for that step"),
@@ -291,7 +291,7 @@ def schemas() -> dict:
                 "feasibility": {"type": "array", "items": {"type": "object"}},
             },
         },
-        "ScenarioIn": {
+        "ScenarioSetIn": {
             "type": "object",
             "required": ["title", "case", "items"],
             "properties": {
@@ -302,7 +302,7 @@ def schemas() -> dict:
                 "revision": {"type": "string", "description": "required on PUT"},
             },
         },
-        "Scenario": {
+        "ScenarioSet": {
             "type": "object",
             "properties": {
                 "id": {"type": "string"},
@@ -316,11 +316,11 @@ def schemas() -> dict:
                 "moved": {"type": "array", "items": {"type": "string"}},
             },
         },
-        "ScenarioList": {
+        "ScenarioSetList": {
             "type": "object",
             "properties": {"scenarios": {"type": "array", "items": {"type": "object"}}},
         },
-        "ScenarioReviewIn": {
+        "ScenarioSetReviewIn": {
             "type": "object",
             "required": ["action"],
             "properties": {
