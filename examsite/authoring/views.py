@@ -22,7 +22,7 @@ from examsite.authoring.images import MAX_BYTES, find_image, store_image, url_fo
 from examsite.authoring.preview import case_html, preview_html
 from examsite.authoring.queries import FLAGS, PAGE_SIZES, SORTS, ItemFilters, find_items, review_queue
 from examsite.banks.loader import BANK_PREFIX
-from examsite.banks.models import Domain
+from examsite.banks.models import Domain, Item
 from examsite.catalog.models import Category
 from examsite.catalog.services import roles_by_category
 from examsite.database import begin_write
@@ -91,13 +91,21 @@ def _editor(values: dict, banks, item=None, errors=None, problems=None, status=2
             levels=LEVELS,
             errors=errors or {},
             problems=problems or [],
-            preview=preview_html(values_to_data(values)),
+            preview=_with_case(item, preview_html(values_to_data(values))),
             comments=operations.comments(item) if item is not None else [],
             latest=item.latest_version if item is not None else None,
             status_of=operations.item_status,
         ),
         status,
     )
+
+
+def _with_case(item, question):
+    """An item of a scenario set is previewed under its case, as its exam page shows it."""
+    latest = item.latest_version if item is not None else None
+    if latest is None or not latest.scenario_id:
+        return question
+    return case_html(latest.scenario_title or "", latest.scenario_text or "") + question
 
 
 def values_to_data(values: dict) -> dict:
@@ -212,7 +220,12 @@ def check():
         problems = [p.as_dict() for p in found if p.field != "id"]
     except AuthoringError as exc:
         problems = [{"field": exc.extra.get("field", "item"), "message": exc.message, "severity": "error"}]
-    return jsonify({"problems": problems, "preview_html": preview_html(data)})
+    item = (
+        db.session.scalar(select(Item).where(Item.external_id == external_id, Item.bank == bank))
+        if external_id
+        else None
+    )
+    return jsonify({"problems": problems, "preview_html": _with_case(item, preview_html(data))})
 
 
 @bp.post("/items/<int:item_id>/review")

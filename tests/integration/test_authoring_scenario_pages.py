@@ -101,3 +101,24 @@ def test_pages_need_an_instructor_of_the_category(app, banks, make_user, login, 
     assert author.client.get("/instructor/scenarios/MAS-S404").status_code == 404
     no_token = author.client.post("/instructor/scenarios/MAS-S001/review", data={"action": "submit"})
     assert no_token.status_code == 400
+
+
+def test_an_item_of_a_set_is_previewed_under_its_case(app, author):
+    from sqlalchemy import select
+
+    from examsite.banks.models import Item
+    from examsite.extensions import db
+
+    with app.app_context():
+        item_id = db.session.scalar(select(Item.id).where(Item.external_id == "MAS-0005"))
+    html = author.client.get(f"/instructor/items/{item_id}").get_data(as_text=True)
+    assert "Part of scenario set" in html and "/instructor/scenarios/MAS-S001" in html
+    assert 'aria-label="Case for this question"' in html
+    body = {"category": MAS, "external_id": "MAS-0005", "stem": "Which step first?", "type": "single"}
+    checked = author.api("POST", "/instructor/items/check", body).get_json()
+    assert "A small clinic prepares for go-live" in checked["preview_html"]
+    body["external_id"] = ""
+    assert (
+        "Case for this question"
+        not in author.api("POST", "/instructor/items/check", body).get_json()["preview_html"]
+    )
