@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from examsite.accounts.models import User
 from examsite.audit.services import record
@@ -30,7 +30,6 @@ from examsite.database import begin_write
 from examsite.extensions import db
 
 MAX_TITLE, MAX_CASE, MAX_ITEMS = 300, 6000, 12
-_ID = re.compile(r"^[A-Z]{2,4}-S\d{3,4}$")
 
 
 @dataclass
@@ -83,8 +82,18 @@ def _members(scenario_id: str) -> list[tuple[Item, ItemVersion]]:
             .join(ItemVersion, Item.latest_version_id == ItemVersion.id)
             .where(ItemVersion.scenario_id == scenario_id, Item.retired_at.is_(None))
             .order_by(Item.external_id)
+            .execution_options(populate_existing=True)
         ).tuples()
     )
+
+
+def _lock(scenario_id: str) -> None:
+    """On PostgreSQL, hold the set's items (in id order) so two saves of the set take turns."""
+    if db.engine.dialect.name != "postgresql":
+        return  # SQLite: begin_write already holds the write lock
+    ids = [item.id for item, _ in _members(scenario_id)]
+    if ids:
+        db.session.execute(select(Item.id).where(Item.id.in_(ids)).order_by(Item.id).with_for_update())
 
 
 def list_sets(banks: set[str]) -> list[ScenarioSet]:
@@ -177,10 +186,8 @@ def _save(user: User, item: Item, scenario: tuple[str, str, str] | None) -> Item
     """A new draft version of the item with this case (or none); None when nothing changes."""
     latest = item.latest_version
     draft = draft_of(latest, item.bank)
-    if draft.scenario == scenario and latest.status == "draft":
-        return None
-    if draft.scenario == scenario and item.current_version_id == latest.id:
-        return None  # serving already with this case: nothing to review
+    if draft.scenario == scenario:
+        return None  # already has this case (as a draft, in review or serving)
     draft.scenario = scenario
     version = operations._add_version(item, draft, latest.version + 1, "draft", user.name, user)
     record(
@@ -198,6 +205,10 @@ def create_set(user: User, data: dict) -> ScenarioSet:
     bank = require_bank(user, data.get("category"))
     title, case = _text(data, "title", MAX_TITLE), _text(data, "case", MAX_CASE)
     begin_write()
+    if db.engine.dialect.name == "postgresql":
+        # two authors creating sets in one bank at once would pick the same next id: take turns
+        key = int.from_bytes(hashlib.sha256(f"scenario-ids:{bank}".encode()).digest()[:7], "big")
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     chosen = _chosen_items(user, bank, data, None)
     scenario_id = _next_id(bank)
     for item in chosen:
@@ -211,6 +222,7 @@ def update_set(user: User, scenario: ScenarioSet, data: dict) -> tuple[ScenarioS
     """Save the case and the membership; every item it touches gets a new draft version."""
     title, case = _text(data, "title", MAX_TITLE), _text(data, "case", MAX_CASE)
     begin_write()
+    _lock(scenario.id)
     current = set_for(user, scenario.id)
     if data.get("revision") != current.revision:
         raise AuthoringError(
@@ -264,6 +276,7 @@ def review_set(user: User, scenario: ScenarioSet, action: object, comment: objec
             422, "invalid", "action must be submit, approve or request_changes.", field="action"
         )
     begin_write()
+    _lock(scenario.id)
     scenario = set_for(user, scenario.id)
     states = scenario.statuses()
     if action == "submit":
@@ -308,7 +321,3 @@ def review_set(user: User, scenario: ScenarioSet, action: object, comment: objec
         operations.review(user, item, action, comment, status=status)
     record_set(f"scenario.{action}", scenario.id, scenario.bank, items=[i.external_id for i in moving])
     return [i.external_id for i in moving]
-
-
-def valid_id(scenario_id: str) -> bool:
-    return bool(_ID.match(scenario_id))

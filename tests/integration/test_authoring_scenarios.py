@@ -218,3 +218,27 @@ def test_other_categories_and_trainees_are_kept_out(app, banks, instructors, mak
     assert instructors[0].api("GET", "/api/v1/scenarios/MAS-S999").status_code == 404
     listed = instructors[0].api("GET", "/api/v1/scenarios").get_json()["scenarios"]
     assert [s["id"] for s in listed] == ["MAS-S001"]
+
+
+def test_adding_an_item_touches_only_that_item(app, banks, instructors):
+    author, reviewer = instructors[0], instructors[1]
+    drafts = _two_drafts(author)
+    body = {
+        "category": MAS,
+        "title": "Faxed twice",
+        "case": "The clinic.",
+        "items": [drafts[0]["external_id"]],
+    }
+    scenario = author.api("POST", "/api/v1/scenarios", body).get_json()
+    path = f"/api/v1/scenarios/{scenario['id']}"
+    assert author.api("POST", f"{path}/review", {"action": "submit"}).status_code == 200
+    current = author.api("GET", path).get_json()
+    grown = {**body, "items": [d["external_id"] for d in drafts], "revision": current["revision"]}
+    saved = author.api("PUT", path, grown).get_json()
+    states = {i["external_id"]: (i["status"], i["version"]) for i in saved["items"]}
+    assert states == {drafts[0]["external_id"]: ("in_review", 2), drafts[1]["external_id"]: ("draft", 2)}
+    early = reviewer.api("POST", f"{path}/review", {"action": "approve"})
+    assert early.status_code == 409 and "Submit the whole set first" in early.get_json()["message"]
+    assert author.api("POST", f"{path}/review", {"action": "submit"}).status_code == 200
+    done = reviewer.api("POST", f"{path}/review", {"action": "approve", "status": "pretest"}).get_json()
+    assert {i["status"] for i in done["items"]} == {"pretest"}
