@@ -222,6 +222,27 @@ def _authors_since_served(item: Item) -> set[int]:
     )
 
 
+def _check_case_matches_set(item: Item, latest: ItemVersion) -> None:
+    """An item approved alone must not serve another case than its set's other serving items."""
+    others = db.session.execute(
+        select(ItemVersion.scenario_title, ItemVersion.scenario_text)
+        .join(Item, Item.current_version_id == ItemVersion.id)
+        .where(
+            ItemVersion.scenario_id == latest.scenario_id,
+            Item.id != item.id,
+            Item.retired_at.is_(None),
+            ItemVersion.status.in_(SERVED),
+        )
+    ).all()
+    if any((title, text) != (latest.scenario_title, latest.scenario_text) for title, text in others):
+        raise AuthoringError(
+            409,
+            "conflict",
+            f"{item.external_id} has a changed case of scenario set {latest.scenario_id}; "
+            "approve it with its set, so that the set's items serve one case.",
+        )
+
+
 def _set_status(item: Item, version: ItemVersion, status: str) -> None:
     draft = draft_of(version, item.bank)
     version.status = status
@@ -277,6 +298,8 @@ def review(user: User, item: Item, action: object, comment: object, **options) -
             raise AuthoringError(
                 403, "own_item", "You wrote this version; another instructor must approve it."
             )
+        if latest.scenario_id and not options.get("as_set"):
+            _check_case_matches_set(item, latest)
         status = options.get("status") or "active"
         if status not in SERVED:
             raise AuthoringError(

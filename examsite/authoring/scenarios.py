@@ -318,6 +318,6 @@ def review_set(user: User, scenario: ScenarioSet, action: object, comment: objec
                         f"You wrote a version of {item.external_id}; another instructor approves the set.",
                     )
     for item in moving:
-        operations.review(user, item, action, comment, status=status)
+        operations.review(user, item, action, comment, status=status, as_set=True)
     record_set(f"scenario.{action}", scenario.id, scenario.bank, items=[i.external_id for i in moving])
     return [i.external_id for i in moving]

@@ -129,6 +129,10 @@ def test_editing_the_case_versions_every_item_and_the_serving_case_waits_for_app
         ).all()  # fmt: skip
         assert serving and all("moved a week" not in text for text in serving)
     assert author.api("POST", f"{path}/review", {"action": "submit"}).status_code == 200
+    alone = reviewer.api(
+        "POST", f"/api/v1/items/{_fixture_item_id(app, 'MAS-0005')}/review", {"action": "approve"}
+    )
+    assert alone.status_code == 409 and "approve it with its set" in alone.get_json()["message"]
     back = reviewer.api("POST", f"{path}/review", {"action": "request_changes"})
     assert back.status_code == 422 and back.get_json()["field"] == "comment"
     back = reviewer.api("POST", f"{path}/review", {"action": "request_changes", "comment": "Say which week."})
