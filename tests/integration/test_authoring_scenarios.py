@@ -106,6 +106,13 @@ def test_a_set_is_written_reviewed_as_one_and_served_whole(app, banks, instructo
     assert result.exit_code == 0, result.output
     exported = "".join(p.read_text() for p in tmp_path.rglob("*.yaml"))
     assert "id: MAS-S002" in exported and "title: Faxed twice" in exported
+    with app.app_context():
+        from examsite.banks.importer import import_banks
+
+        summary = import_banks([tmp_path])  # the export re-imports identically: no new versions
+    assert summary.new_versions == [] and summary.added == []
+    again = author.api("GET", f"/api/v1/items/{drafts[0]['id']}").get_json()
+    assert again["scenario"]["id"] == "MAS-S002" and again["version"] == 3  # set, approval; no import
 
 
 def test_editing_the_case_versions_every_item_and_the_serving_case_waits_for_approval(
