@@ -11,7 +11,7 @@ from examsite.skills.rules import (
     DomainLevel,
     Readiness,
     estimate,
-    level_shares,
+    level_from_sums,
     next_roles,
     readiness,
     shared_weight,
@@ -71,43 +71,74 @@ SKILLS_COLUMNS = (
 )
 
 
+_ALL = object()  # the key of the `All trainees` rows
+
+
 def skills_gap_rows(
-    by: str, start: datetime | None, end: datetime | None, now: datetime | None = None
+    by: str,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime | None = None,
+    group: int | None = None,
 ) -> list[dict]:
     """Per group and domain, the share of trainees at each level; `All trainees` rows to compare.
 
     A trainee's level in a group rests on their attempts in that group within the range; in the
-    `All trainees` rows, on all their attempts within the range.
+    `All trainees` rows, on all their attempts within the range. With `group` (a cohort's or an
+    institution's id), only that group's rows and the `All trainees` rows. The sums come from one
+    aggregate query per (trainee, group, domain) (queries.gap_sums); each level is the pure
+    rules.level_from_sums of them.
     """
     now = now or utcnow()
-    per_trainee = queries.group_evidence(by, start, end)
+    counts: dict[tuple, list[int]] = {}
+    #: (trainee, domain) -> [items, sum_w, sum_w2, sum_right, level if from one group else None]
+    overall: dict[tuple[int, str], list] = {}
+    steps = {level: n for n, level in enumerate(LEVELS)}
+    for row in queries.gap_sums(by, start, end, now):
+        level = None
+        if group is None or row.group_id == group:
+            level, _ = level_from_sums(row.items, row.sum_w, row.sum_w2, row.sum_right)
+            counts.setdefault((row.group_id, row.code), [0] * len(LEVELS))[steps[level]] += 1
+        key = (row.user_id, row.code)
+        found = overall.get(key)
+        if found is None:
+            overall[key] = [row.items, row.sum_w, row.sum_w2, row.sum_right, level]
+        else:
+            found[0] += row.items
+            found[1] += row.sum_w
+            found[2] += row.sum_w2
+            found[3] += row.sum_right
+            found[4] = None
+    for (_, code), (items, sum_w, sum_w2, sum_right, level) in overall.items():
+        if level is None:
+            level, _ = level_from_sums(items, sum_w, sum_w2, sum_right)
+        counts.setdefault((_ALL, code), [0] * len(LEVELS))[steps[level]] += 1
+
     names = queries.domain_names()
     group_labels = queries.group_names(by)
-    levels: dict[tuple[str, str], list[str]] = {}
-    overall: dict[int, dict[str, list]] = {}
-    for (user_id, group_id), domains in per_trainee.items():
-        label = group_labels.get(group_id, str(group_id)) if group_id is not None else f"No {by}"
-        for code, rows in domains.items():
-            levels.setdefault((label, code), []).append(estimate(code, "", rows, now).level)
-            overall.setdefault(user_id, {}).setdefault(code, []).extend(rows)
-    for domains in overall.values():
-        for code, rows in domains.items():
-            levels.setdefault((ALL_TRAINEES, code), []).append(estimate(code, "", rows, now).level)
 
-    def order(key):
-        label, code = key
-        return (label == ALL_TRAINEES, label, names.get(code, code))
+    def label(group_id) -> str:
+        if group_id is _ALL:
+            return ALL_TRAINEES
+        if group_id is None:
+            return f"No {by}"
+        return group_labels.get(group_id, str(group_id))
 
-    return [
-        {
-            "group": label,
-            "domain": code,
-            "domain_name": names.get(code, code),
-            "trainees": len(found),
-            **level_shares(found),
-        }
-        for (label, code), found in sorted(levels.items(), key=lambda kv: order(kv[0]))
-    ]
+    rows = []
+    for (group_id, code), found in counts.items():
+        total = sum(found)
+        rows.append(
+            {
+                "group": label(group_id),
+                "group_id": None if group_id is _ALL else group_id,
+                "domain": code,
+                "domain_name": names.get(code, code),
+                "trainees": total,
+                **{level: round(found[n] / total, 4) if total else 0.0 for n, level in enumerate(LEVELS)},
+            }
+        )
+    rows.sort(key=lambda r: (r["group"] == ALL_TRAINEES, r["group"], r["domain_name"], r["domain"]))
+    return rows
 
 
 @dataclass(frozen=True)
