@@ -26,6 +26,8 @@ class SkillsProfile:
     domains: tuple[DomainLevel, ...]
     roles: tuple[Readiness, ...]
     next_roles: tuple[str, ...]
+    #: slugs of the roles the trainee has attempted (not in the API reply)
+    attempted: frozenset[str] = frozenset()
 
     def as_dict(self) -> dict:
         return {
@@ -59,7 +61,7 @@ def skills_profile(user_id: int, now: datetime | None = None) -> SkillsProfile:
     blueprints = queries.role_blueprints()
     roles = tuple(readiness(role, proficient) for role in blueprints)
     nexts = next_roles(blueprints, {r.slug: r.readiness for r in roles}, attempted)
-    return SkillsProfile(domains, roles, tuple(nexts))
+    return SkillsProfile(domains, roles, tuple(nexts), frozenset(attempted))
 
 
 SKILLS_COLUMNS = (
