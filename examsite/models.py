@@ -10,7 +10,8 @@ from examsite.certificates.models import Certificate, CertificateNameChange
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.instructors.models import ItemAnalysisCache
 from examsite.mail.models import OutboxMessage
-from examsite.programs.models import Accommodation, Cohort, Institution
+from examsite.programs.models import Accommodation, Cohort, Institution, StaffInstitution
+from examsite.skills.models import SkillsEvidence
 
 __all__ = [
     "Accommodation",
@@ -25,6 +26,8 @@ __all__ = [
     "Certificate",
     "CertificateNameChange",
     "Cohort",
+    "SkillsEvidence",
+    "StaffInstitution",
     "Domain",
     "EndedSession",
     "ExamSettings",

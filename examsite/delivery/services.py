@@ -42,6 +42,7 @@ from examsite.delivery.group_commit import ALONE, REFUSED, WRITTEN, group_commit
 from examsite.delivery.history import closed_month, link_closed_attempts
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
+from examsite.delivery.signals import attempt_scored
 from examsite.extensions import db
 from examsite.timeutil import UTCDateTime, utcnow
 
@@ -490,6 +491,7 @@ def _score_into(attempt: Attempt, now: datetime) -> None:
     attempt.score_percent = result.score_percent
     attempt.passed = result.passed
     attempt.domain_results = [d.as_dict() for d in result.domains]
+    attempt_scored.send(attempt, domains=result.domains, now=now)
     if result.passed and not attempt.user.active:
         # a deactivated account is scored (the record stays true) but certified by nobody
         record("certificate.withheld", attempt, attempt=attempt.id, reason="account inactive")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Integer, case, func, select, text
 from sqlalchemy.exc import OperationalError
@@ -19,7 +19,17 @@ from examsite.banks.models import Blueprint, BlueprintDomain, Domain, ItemVersio
 from examsite.catalog.models import Category, Role
 from examsite.delivery.models import Attempt, AttemptItem
 from examsite.extensions import db
-from examsite.skills.rules import HALF_LIFE_DAYS, Evidence, RoleBlueprint
+from examsite.skills.evidence import day_number
+from examsite.skills.rules import (
+    ADVANCED_BOUND,
+    ADVANCED_MIN_ITEMS,
+    HALF_LIFE_DAYS,
+    MIN_ITEMS,
+    PROFICIENT_BOUND,
+    Evidence,
+    RoleBlueprint,
+    Z,
+)
 
 CLOSED = ("submitted", "expired")
 
@@ -79,111 +89,141 @@ def role_names() -> dict[str, str]:
     return dict(db.session.execute(select(Role.slug, Role.name)).all())
 
 
+def domains_by_id() -> dict[int, tuple[str, str]]:
+    return {
+        i: (code, name) for i, code, name in db.session.execute(select(Domain.id, Domain.code, Domain.name))
+    }
+
+
 def domain_names() -> dict[str, str]:
     return dict(db.session.execute(select(Domain.code, Domain.name)).all())
 
 
 @dataclass(frozen=True)
-class GapSums:
-    """One trainee's evidence in one domain within one group, summed in SQL (see level_from_sums)."""
+class LevelCount:
+    """How many trainees are at `level` in a domain, in one group or (`everyone`) in all."""
 
-    user_id: int
+    everyone: bool
     group_id: int | None
-    code: str
-    items: int
-    sum_w: float
-    sum_w2: float
-    sum_right: float
+    domain_id: int
+    level: str
+    trainees: int
 
 
-#: per closed attempt, its recency weight relative to :now (rules.recency_weight, in SQL)
+#: per row of skills_evidence, its recency weight relative to :today (rules.recency_weight)
 _WEIGHT = {
-    "postgresql": "exp(ln(0.5) * GREATEST(0, :now_epoch - extract(epoch from a.closed_at)) / :half_life)",
-    "sqlite": "exp(ln(0.5) * max(0, (:now_jd - julianday(a.closed_at)) * 86400) / :half_life)",
+    "postgresql": "exp(ln(0.5) * GREATEST(0, :today - closed_day) / :half_life)",
+    "sqlite": "exp(ln(0.5) * max(0, :today - closed_day) / :half_life)",
 }
-#: the attempt's per-domain results (stored at scoring: scored items only, never pretest), one row each
-_DOMAINS = {
-    "postgresql": (
-        "CROSS JOIN LATERAL json_array_elements(CASE WHEN json_typeof(c.domain_results) = 'array' "
-        "THEN c.domain_results ELSE '[]'::json END) AS e "
-        "CROSS JOIN LATERAL (SELECT e.value->>'code' AS code, (e.value->>'total')::int AS total, "
-        "(e.value->>'correct')::int AS correct) AS d",
-        "",
-    ),
-    "sqlite": ("JOIN json_each(c.domain_results) AS e ON 1 = 1", "AND e.type = 'object'"),
-}
+#: rules.level_from_sums in SQL, over a row with items, sw, sw2, sr (the thresholds are parameters)
+_LEVEL = """
+    SELECT {keys},
+           CASE WHEN items < :min_items OR NOT (sw > 0 AND sw2 > 0) THEN 'not_shown'
+                WHEN items >= :advanced_items AND b >= :advanced_bound THEN 'advanced'
+                WHEN b >= :proficient_bound THEN 'proficient'
+                ELSE 'developing' END AS level
+    FROM (
+        SELECT {keys}, items, sw, sw2,
+               (p + :z2 / (2 * n) - :z * sqrt(p * (1 - p) / n + :z2 / (4 * n * n))) / (1 + :z2 / n) AS b
+        FROM (
+            SELECT {keys}, items, sw, sw2,
+                   CASE WHEN sr >= sw THEN 1.0 ELSE sr / NULLIF(sw, 0) END AS p,
+                   sw * sw / NULLIF(sw2, 0) AS n
+            FROM ({sums}) AS sums
+        ) AS shares
+    ) AS bounds
+"""
+_SUMS = """
+    SELECT {keys}, SUM(total) AS items, SUM(total * w) AS sw, SUM(total * w * w) AS sw2,
+           SUM(correct * w) AS sr
+    FROM (SELECT user_id, domain_id, institution_id, cohort_id, total, correct, {weight} AS w
+          FROM skills_evidence WHERE {where}) AS e
+    GROUP BY {group_by}
+"""
 
 
-def gap_sums(by: str, start: datetime | None, end: datetime | None, now: datetime) -> list[GapSums]:
-    """Per (trainee, group, domain), the weighted sums of their closed attempts in [start, end).
+def gap_level_counts(
+    by: str, start: datetime | None, end: datetime | None, now: datetime, group: int | None = None
+) -> list[LevelCount]:
+    """Per group (or only `group`) and domain, and for all trainees, how many trainees are at
+    each level, from the attempts closed in [start, end).
 
-    One aggregate query over the attempts' stored per-domain results (one JSON array per
-    attempt), grouped by trainee, group and domain in the database: the reply has one row per
-    trainee and domain, never one per attempt or item, which keeps the skills-gap view of
-    100,000 attempts within a second (bench/skills_bench.py, docs/benchmarks.md). The group is
-    the attempt's cohort or institution at its start (None when it had none). Simulated attempts
-    are no one's trainees and are left out.
+    All in the database, in one statement of two parts: per (trainee, domain[, group]) the
+    recency-weighted sums of skills_evidence (grouped in the order of its covering indexes, no
+    sort), the level from the sums (rules.level_from_sums, the same thresholds as parameters),
+    then a count per domain and level. The reply is a few rows per group and domain, whatever
+    the number of attempts (bench/skills_bench.py, docs/benchmarks.md). A trainee's level in a
+    group rests on their attempts in that group; in `everyone`, on all their attempts.
     """
     dialect = db.session.get_bind().dialect.name
     if dialect not in _WEIGHT:
         raise RuntimeError(f"the skills-gap query has no form for {dialect}")
-    group = "cohort_id" if by == "cohort" else "institution_id"
-    conditions = ["a.status IN ('submitted', 'expired')", "a.simulated = :no", "a.closed_at IS NOT NULL"]
-    params: dict = {"no": False, "half_life": HALF_LIFE_DAYS * 86400}
-    if start is not None:
-        conditions.append("a.closed_at >= :start")
-        params["start"] = _bind_time(start, dialect)
-    if end is not None:
-        conditions.append("a.closed_at < :end")
-        params["end"] = _bind_time(end, dialect)
     if dialect == "sqlite":
         _sqlite_math()
-        params["now_jd"] = now.timestamp() / 86400 + 2440587.5
-        code, total, correct = (
-            "json_extract(e.value, '$.code')",
-            "json_extract(e.value, '$.total')",
-            "json_extract(e.value, '$.correct')",
-        )
-    else:
-        params["now_epoch"] = now.timestamp()
-        code, total, correct = "d.code", "d.total", "d.correct"
-    joins, extra = _DOMAINS[dialect]
-    # every fragment is one of the constants above; values go in as bound parameters
+    column = "cohort_id" if by == "cohort" else "institution_id"
+    where = ["1 = 1"]
+    params: dict = {
+        "today": day_number(now),
+        "half_life": HALF_LIFE_DAYS,
+        "min_items": MIN_ITEMS,
+        "advanced_items": ADVANCED_MIN_ITEMS,
+        "advanced_bound": ADVANCED_BOUND,
+        "proficient_bound": PROFICIENT_BOUND,
+        "z": Z,
+        "z2": Z * Z,
+    }
+    if start is not None:
+        where.append("closed_day >= :start")
+        params["start"] = day_number(start)
+    if end is not None:
+        where.append("closed_day < :end")
+        params["end"] = day_number(end)
+    group_where = list(where)
+    if group is not None:
+        group_where.append(f"{column} = :group")
+        params["group"] = group
+    # grouped by the trainee index's columns (the cohort determines the institution)
+    group_by = "user_id, domain_id, institution_id" + (", cohort_id" if by == "cohort" else "")
+    groups = _LEVEL.format(
+        keys="grp, domain_id",
+        sums=_SUMS.format(
+            keys=f"user_id, domain_id, {column} AS grp",
+            weight=_WEIGHT[dialect],
+            where=" AND ".join(group_where),
+            group_by=group_by,
+        ),
+    )
+    everyone = _LEVEL.format(
+        keys="domain_id",
+        sums=_SUMS.format(
+            keys="user_id, domain_id",
+            weight=_WEIGHT[dialect],
+            where=" AND ".join(where),
+            group_by="user_id, domain_id",
+        ),
+    )
     sql = f"""
-        SELECT c.user_id, c.grp, {code} AS code, SUM({total}) AS items,
-               SUM({total} * c.w), SUM({total} * c.w * c.w), SUM({correct} * c.w)
-        FROM (
-            SELECT a.user_id, a.{group} AS grp, a.domain_results, {_WEIGHT[dialect]} AS w
-            FROM attempts AS a
-            WHERE {" AND ".join(conditions)}
-        ) AS c
-        {joins}
-        WHERE 1 = 1 {extra}
-        GROUP BY c.user_id, c.grp, {code}
-    """  # noqa: S608
+        SELECT 0 AS everyone, grp, domain_id, level, COUNT(*)
+        FROM ({groups}) AS g GROUP BY grp, domain_id, level
+        UNION ALL
+        SELECT 1, NULL, domain_id, level, COUNT(*) FROM ({everyone}) AS a GROUP BY domain_id, level
+    """  # noqa: S608  (every fragment is a constant of this module; values are bound parameters)
     return [
-        GapSums(user_id, grp, str(code), int(items or 0), float(w or 0), float(w2 or 0), float(right or 0))
-        for user_id, grp, code, items, w, w2, right in db.session.execute(text(sql), params)
-        if code is not None
+        LevelCount(bool(whole), grp, domain_id, level, int(count))
+        for whole, grp, domain_id, level, count in db.session.execute(text(sql), params)
     ]
 
 
-def _bind_time(moment: datetime, dialect: str):
-    """As UTCDateTime stores it: naive UTC text on SQLite, an aware timestamp on PostgreSQL."""
-    if dialect == "sqlite":
-        return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return moment
-
-
 def _sqlite_math() -> None:
-    """SQLite builds without the math functions get exp() and ln() from Python (same results)."""
+    """SQLite builds without the math functions get exp(), ln() and sqrt() from Python."""
     connection = db.session.connection()
     try:
-        connection.exec_driver_sql("SELECT exp(0), ln(1)")
+        connection.exec_driver_sql("SELECT exp(0), ln(1), sqrt(1)")
     except OperationalError:
         raw = connection.connection.dbapi_connection
         raw.create_function("exp", 1, math.exp, deterministic=True)
         raw.create_function("ln", 1, math.log, deterministic=True)
+        raw.create_function("sqrt", 1, math.sqrt, deterministic=True)
 
 
 def group_names(by: str) -> dict[int, str]:

@@ -11,7 +11,6 @@ from examsite.skills.rules import (
     DomainLevel,
     Readiness,
     estimate,
-    level_from_sums,
     next_roles,
     readiness,
     shared_weight,
@@ -87,36 +86,16 @@ def skills_gap_rows(
 
     A trainee's level in a group rests on their attempts in that group within the range; in the
     `All trainees` rows, on all their attempts within the range. With `group` (a cohort's or an
-    institution's id), only that group's rows and the `All trainees` rows. The sums come from one
-    aggregate query per (trainee, group, domain) (queries.gap_sums); each level is the pure
-    rules.level_from_sums of them.
+    institution's id), only that group's rows and the `All trainees` rows. The counts come from
+    one aggregate statement (queries.gap_level_counts), levels as rules.level_from_sums says.
     """
     now = now or utcnow()
-    counts: dict[tuple, list[int]] = {}
-    #: (trainee, domain) -> [items, sum_w, sum_w2, sum_right, level if from one group else None]
-    overall: dict[tuple[int, str], list] = {}
     steps = {level: n for n, level in enumerate(LEVELS)}
-    for row in queries.gap_sums(by, start, end, now):
-        level = None
-        if group is None or row.group_id == group:
-            level, _ = level_from_sums(row.items, row.sum_w, row.sum_w2, row.sum_right)
-            counts.setdefault((row.group_id, row.code), [0] * len(LEVELS))[steps[level]] += 1
-        key = (row.user_id, row.code)
-        found = overall.get(key)
-        if found is None:
-            overall[key] = [row.items, row.sum_w, row.sum_w2, row.sum_right, level]
-        else:
-            found[0] += row.items
-            found[1] += row.sum_w
-            found[2] += row.sum_w2
-            found[3] += row.sum_right
-            found[4] = None
-    for (_, code), (items, sum_w, sum_w2, sum_right, level) in overall.items():
-        if level is None:
-            level, _ = level_from_sums(items, sum_w, sum_w2, sum_right)
-        counts.setdefault((_ALL, code), [0] * len(LEVELS))[steps[level]] += 1
-
-    names = queries.domain_names()
+    counts: dict[tuple, list[int]] = {}
+    for found in queries.gap_level_counts(by, start, end, now, group):
+        key = (_ALL if found.everyone else found.group_id, found.domain_id)
+        counts.setdefault(key, [0] * len(LEVELS))[steps[found.level]] += found.trainees
+    domains = queries.domains_by_id()
     group_labels = queries.group_names(by)
 
     def label(group_id) -> str:
@@ -127,14 +106,15 @@ def skills_gap_rows(
         return group_labels.get(group_id, str(group_id))
 
     rows = []
-    for (group_id, code), found in counts.items():
+    for (group_id, domain_id), found in counts.items():
         total = sum(found)
+        code, name = domains.get(domain_id, (str(domain_id), str(domain_id)))
         rows.append(
             {
                 "group": label(group_id),
                 "group_id": None if group_id is _ALL else group_id,
                 "domain": code,
-                "domain_name": names.get(code, code),
+                "domain_name": name,
                 "trainees": total,
                 **{level: round(found[n] / total, 4) if total else 0.0 for n, level in enumerate(LEVELS)},
             }

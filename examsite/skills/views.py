@@ -11,6 +11,7 @@ from examsite.catalog.services import roles_by_category
 from examsite.reports.formatters import XLSX_MIMETYPE, csv_lines, xlsx_bytes
 from examsite.security import instructor_required, trainee_required
 from examsite.skills import access, gap, presenters, queries
+from examsite.skills import evidence as _evidence  # noqa: F401  (connects to delivery's attempt_scored)
 from examsite.skills.forms import SkillsGapForm
 from examsite.skills.pdf import render_skills_pdf
 from examsite.skills.rules import LEVELS

@@ -36,31 +36,36 @@ def closed(app, user, cohort: int | None, at: datetime, results: dict[str, tuple
     """A closed attempt with its per-domain results {code: (correct, total)}, as scoring stores them."""
     from examsite.catalog.services import get_role
     from examsite.delivery.models import Attempt
+    from examsite.delivery.scoring import DomainResult
     from examsite.programs.models import Cohort
+    from examsite.skills.evidence import store_evidence
 
     with app.app_context():
         institution = db.session.get(Cohort, cohort).institution_id if cohort else None
-        db.session.add(
-            Attempt(
-                user_id=user.id,
-                role_id=get_role(ROLE).id,
-                status=extra.pop("status", "submitted"),
-                started_at=at - timedelta(hours=1),
-                deadline=at + timedelta(hours=2),
-                grace_seconds=60,
-                minutes=180,
-                time_multiplier=Decimal("1"),
-                passing_percent=Decimal(70),
-                institution_id=institution,
-                cohort_id=cohort,
-                closed_at=at,
-                domain_results=[
-                    {"code": code, "name": code, "correct": right, "total": total}
-                    for code, (right, total) in results.items()
-                ],
-                **extra,
-            )
+        attempt = Attempt(
+            user_id=user.id,
+            role_id=get_role(ROLE).id,
+            status=extra.pop("status", "submitted"),
+            started_at=at - timedelta(hours=1),
+            deadline=at + timedelta(hours=2),
+            grace_seconds=60,
+            minutes=180,
+            time_multiplier=Decimal("1"),
+            passing_percent=Decimal(70),
+            institution_id=institution,
+            cohort_id=cohort,
+            closed_at=at,
+            domain_results=[
+                {"code": code, "name": code, "correct": right, "total": total}
+                for code, (right, total) in results.items()
+            ],
+            **extra,
         )
+        db.session.add(attempt)
+        db.session.flush()
+        if attempt.status != "in_progress":  # what scoring announces, the evidence stored
+            domains = [DomainResult(code, code, right, total) for code, (right, total) in results.items()]
+            store_evidence(attempt, domains=domains, now=at)
         db.session.commit()
 
 
@@ -194,12 +199,11 @@ def test_api_bad_parameters_are_422(app, program, make_user, login, query, field
     assert body["error"] == "invalid" and field in body["fields"]
 
 
-def test_sql_sums_give_the_profiles_own_levels(app, banks, make_user, login, clock, runner):
-    """The gap's weights are computed in SQL from the stored results; the profile's in Python from
-    the items. Over attempts a year apart (recency weighs), both give the same bounds and levels."""
-    from examsite.skills.queries import gap_sums
-    from examsite.skills.rules import level_from_sums
-    from examsite.skills.services import skills_profile
+def test_the_gap_gives_a_lone_trainee_the_profiles_own_levels(app, banks, make_user, login, clock, runner):
+    """Scored through the API (the evidence written on delivery's signal), a year apart so recency
+    weighs: the gap's `All trainees` level of a lone trainee is their profile's level, domain by
+    domain (SQL from the evidence table there, Python from the items here)."""
+    from examsite.skills.services import skills_gap_rows, skills_profile
 
     runner.invoke(args=["exams", "configure", ROLE, "--retake-days", "0"])
     trainee = make_user("trainee")
@@ -211,14 +215,48 @@ def test_sql_sums_give_the_profiles_own_levels(app, banks, make_user, login, clo
     clock.advance(days=3)
     with app.app_context():
         domains = {d.code: d for d in skills_profile(trainee.id).domains}
-        sums = {row.code: row for row in gap_sums("cohort", None, None, clock.now())}
-    assert set(sums) == set(domains)
-    for code, row in sums.items():
-        level, bound = level_from_sums(row.items, row.sum_w, row.sum_w2, row.sum_right)
-        assert (level, row.items) == (domains[code].level, domains[code].items), code
-        assert bound == pytest.approx(domains[code].lower_bound, abs=1e-6), code
+        rows = {r["domain"]: r for r in skills_gap_rows("cohort", None, None) if r["group"] == "All trainees"}
+    assert set(rows) == set(domains)
+    for code, row in rows.items():
+        assert row["trainees"] == 1 and row[domains[code].level] == 1.0, (code, row, domains[code])
     # 4 of 6 right; the 2 right a year ago weigh half, which is what keeps the bound below 0.60
     assert (domains[STRONG].items, domains[STRONG].level) == (6, "developing")
+
+
+def test_sql_levels_are_the_rules_levels(app, banks, make_user):
+    """Many hand-made histories near every threshold: the statement's counts are what
+    rules.level_from_sums gives for the same weighted sums, trainee by trainee."""
+    import random
+
+    from examsite.skills.queries import gap_level_counts
+    from examsite.skills.rules import level_from_sums, recency_weight
+
+    rng = random.Random(27)
+    (cohort,) = place(app, "Threshold College", "T")[1:]
+    expected: dict[str, int] = {}
+    for _ in range(60):
+        user = make_user("trainee", cohort=cohort)
+        history = []
+        for _ in range(rng.randint(1, 3)):
+            total = rng.choice([2, 3, 5, 6, 12, 20])
+            right = max(0, total - rng.choice([0, 0, 1, 2, 5]))
+            age = rng.choice([0, 30, 200, 365, 800])
+            history.append((right, total, age))
+            closed(app, user, cohort, NOW - timedelta(days=age), {DOMAIN: (right, total)})
+        weights = [recency_weight(age) for _, _, age in history]
+        level, _ = level_from_sums(
+            sum(t for _, t, _ in history),
+            sum(w * t for w, (_, t, _) in zip(weights, history, strict=True)),
+            sum(w * w * t for w, (_, t, _) in zip(weights, history, strict=True)),
+            sum(w * r for w, (r, _, _) in zip(weights, history, strict=True)),
+        )
+        expected[level] = expected.get(level, 0) + 1
+    with app.app_context():
+        counts = gap_level_counts("cohort", None, None, NOW)
+    everyone = {c.level: c.trainees for c in counts if c.everyone}
+    in_cohort = {c.level: c.trainees for c in counts if not c.everyone and c.group_id == cohort}
+    assert everyone == expected == in_cohort
+    assert len(expected) == 4  # every level met
 
 
 # --- individual profiles --------------------------------------------------------------------------

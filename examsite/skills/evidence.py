@@ -1,0 +1,47 @@
+"""Keep `skills_evidence` as attempts are scored: a receiver of delivery's `attempt_scored`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select
+
+from examsite.banks.models import Domain
+from examsite.delivery.signals import attempt_scored
+from examsite.extensions import db
+from examsite.skills.models import SkillsEvidence
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def day_number(moment: datetime) -> float:
+    """SkillsEvidence.closed_day: days since 1970-01-01 UTC, with the time of day as a fraction."""
+    return (moment - EPOCH).total_seconds() / 86400
+
+
+@attempt_scored.connect
+def store_evidence(attempt, domains=(), now: datetime | None = None) -> int:
+    """One row per domain of the scored attempt, in the closing transaction (the caller commits).
+    Simulated attempts are no one's trainees and leave none. The number of rows written."""
+    if attempt.simulated or not domains:
+        return 0
+    closed_at = attempt.closed_at or now
+    ids = dict(db.session.execute(select(Domain.code, Domain.id)).all())
+    rows = [
+        {
+            "attempt_id": attempt.id,
+            "domain_id": ids[d.code],
+            "user_id": attempt.user_id,
+            "institution_id": attempt.institution_id,
+            "cohort_id": attempt.cohort_id,
+            "closed_at": closed_at,
+            "closed_day": day_number(closed_at),
+            "correct": d.correct,
+            "total": d.total,
+        }
+        for d in domains
+        if d.code in ids and d.total > 0
+    ]
+    if rows:
+        db.session.execute(insert(SkillsEvidence), rows)
+    return len(rows)
