@@ -30,6 +30,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections import defaultdict
+from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, text
 
@@ -73,6 +74,88 @@ def _results(blueprints):
         return correct, total, json.dumps(parts)
 
     return results
+
+
+EVIDENCE_COLUMNS = (
+    "attempt_id",
+    "domain_id",
+    "user_id",
+    "institution_id",
+    "cohort_id",
+    "closed_at",
+    "closed_day",
+    "weight",
+    "correct",
+    "total",
+)
+
+
+def fill_evidence(database_url: str) -> dict:
+    """skills_evidence for the generated attempts, as scoring writes it (store_evidence), in bulk:
+    the attempts' stored domain results read back, then executemany (SQLite) or COPY."""
+    from sqlalchemy.engine import make_url
+
+    from bench.reports_data import _tsv_chunks
+    from examsite.skills.evidence import day_number, recency_factor
+
+    started = time.perf_counter()
+    backend = make_url(database_url).get_backend_name()
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        domains = dict(conn.execute(text("SELECT code, id FROM domains")).all())
+        attempts = conn.execute(
+            text(
+                "SELECT id, user_id, institution_id, cohort_id, closed_at, domain_results FROM attempts "
+                "WHERE status IN ('submitted', 'expired') ORDER BY id"
+            )
+        ).fetchall()
+    engine.dispose()
+    rows = []
+    for attempt_id, user_id, institution_id, cohort_id, closed_at, results in attempts:
+        if isinstance(results, str):
+            results = json.loads(results)
+        if isinstance(closed_at, str):
+            closed_at = datetime.fromisoformat(closed_at)
+        closed_at = closed_at if closed_at.tzinfo else closed_at.replace(tzinfo=UTC)
+        stamp = (
+            closed_at.replace(tzinfo=None).isoformat(" ") if backend == "sqlite" else closed_at.isoformat()
+        )
+        day = day_number(closed_at)
+        factor = recency_factor(day)
+        for d in results:
+            if d["total"] > 0 and d["code"] in domains:
+                rows.append(
+                    (attempt_id, domains[d["code"]], user_id, institution_id, cohort_id, stamp, day, factor)
+                    + (d["correct"], d["total"])
+                )
+    if backend == "postgresql":
+        import psycopg
+
+        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+            with cur.copy(f"COPY skills_evidence ({', '.join(EVIDENCE_COLUMNS)}) FROM STDIN") as copy:
+                for chunk in _tsv_chunks(rows):
+                    copy.write(chunk)
+            conn.commit()
+            cur.execute("ANALYZE skills_evidence")
+            conn.commit()
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+        try:
+            conn.execute("PRAGMA synchronous=OFF")  # loading is not what is measured
+            conn.execute("BEGIN")
+            conn.executemany(
+                f"INSERT INTO skills_evidence ({', '.join(EVIDENCE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(EVIDENCE_COLUMNS))})",
+                rows,
+            )
+            conn.execute("COMMIT")
+            conn.execute("ANALYZE")
+        finally:
+            conn.close()
+    return {"rows": len(rows), "seconds": time.perf_counter() - started}
 
 
 def _timed(call) -> dict:
@@ -179,7 +262,9 @@ def run(postgres_url: str | None, attempts: int, say=print, keep: bool = False) 
         blueprints = _blueprints(scratch.database_url)
         say(f"  generating {attempts:,} closed attempts over the real blueprints' domains…")
         generated = generate(scratch.database_url, attempts, say=say, results=_results(blueprints))
-        say(f"  inserted in {generated['seconds']:.1f} s; timing gap_rows in-process…")
+        say(f"  inserted in {generated['seconds']:.1f} s; their skills evidence…")
+        evidence = fill_evidence(scratch.database_url)
+        say(f"  {evidence['rows']:,} evidence rows in {evidence['seconds']:.1f} s; timing gap_rows…")
         function = time_function(scratch.database_url)
         for label, t in function["timings"].items():
             say(f"  {label:<32} first {t['first']:.3f} s, median {t['median']:.3f} s ({t['rows']} rows)")
@@ -190,6 +275,7 @@ def run(postgres_url: str | None, attempts: int, say=print, keep: bool = False) 
         return {
             "backend": scratch.backend,
             "generated": generated,
+            "evidence": evidence,
             "function": function,
             "http": http_timings,
             "limit_seconds": 1.0 if scratch.backend == "postgresql" else 2.0,

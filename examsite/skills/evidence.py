@@ -10,13 +10,28 @@ from examsite.banks.models import Domain
 from examsite.delivery.signals import attempt_scored
 from examsite.extensions import db
 from examsite.skills.models import SkillsEvidence
+from examsite.skills.rules import HALF_LIFE_DAYS
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: the day (2026-01-01) whose answers have weight 1 in SkillsEvidence.weight
+WEIGHT_DAY = 20454
 
 
 def day_number(moment: datetime) -> float:
     """SkillsEvidence.closed_day: days since 1970-01-01 UTC, with the time of day as a fraction."""
     return (moment - EPOCH).total_seconds() / 86400
+
+
+def recency_factor(day: float) -> float:
+    """SkillsEvidence.weight: the recency weight measured from a fixed day instead of today.
+
+    rules.recency_weight(age) = 0.5 ** (age / HALF_LIFE_DAYS) is this factor times a constant
+    of the day the view is asked for (2 ** ((WEIGHT_DAY - today) / HALF_LIFE_DAYS)), and the level
+    reads only ratios of weighted sums (rules.level_from_sums), where that constant cancels. So the
+    factor is stored once and the query only multiplies. (An answer dated after the day of the
+    view, which a clock can only produce by mistake, counts a little more rather than as today.)
+    """
+    return 2.0 ** ((day - WEIGHT_DAY) / HALF_LIFE_DAYS)
 
 
 @attempt_scored.connect
@@ -36,6 +51,7 @@ def store_evidence(attempt, domains=(), now: datetime | None = None) -> int:
             "cohort_id": attempt.cohort_id,
             "closed_at": closed_at,
             "closed_day": day_number(closed_at),
+            "weight": recency_factor(day_number(closed_at)),
             "correct": d.correct,
             "total": d.total,
         }

@@ -63,8 +63,8 @@ def parse_gap_filters(args: Mapping[str, str | None]) -> GapFilters:
     return GapFilters(by, group, dates.start, dates.end)
 
 
-def gap_rows(filters: GapFilters, now: datetime | None = None) -> list[dict]:
-    return skills_gap_rows(filters.by, filters.start, filters.end, now=now, group=filters.group)
+def gap_rows(filters: GapFilters) -> list[dict]:
+    return skills_gap_rows(filters.by, filters.start, filters.end, group=filters.group)
 
 
 def group_label(filters: GapFilters) -> str:

@@ -31,11 +31,19 @@ class SkillsEvidence(db.Model):
             "institution_id",
             "cohort_id",
             "closed_day",
+            "weight",
             "correct",
             "total",
         ),
         Index(
-            "ix_skills_evidence_cohort", "cohort_id", "user_id", "domain_id", "closed_day", "correct", "total"
+            "ix_skills_evidence_cohort",
+            "cohort_id",
+            "user_id",
+            "domain_id",
+            "closed_day",
+            "weight",
+            "correct",
+            "total",
         ),
         Index(
             "ix_skills_evidence_institution",
@@ -43,6 +51,7 @@ class SkillsEvidence(db.Model):
             "user_id",
             "domain_id",
             "closed_day",
+            "weight",
             "correct",
             "total",
         ),
@@ -57,5 +66,7 @@ class SkillsEvidence(db.Model):
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: closed_at as days since 1970-01-01 UTC: the recency weight and the date range read this
     closed_day: Mapped[float] = mapped_column(Float)
+    #: the recency weight up to a constant (evidence.recency_factor): the query only multiplies
+    weight: Mapped[float] = mapped_column(Float)
     correct: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)

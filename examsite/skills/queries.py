@@ -23,7 +23,6 @@ from examsite.skills.evidence import day_number
 from examsite.skills.rules import (
     ADVANCED_BOUND,
     ADVANCED_MIN_ITEMS,
-    HALF_LIFE_DAYS,
     MIN_ITEMS,
     PROFICIENT_BOUND,
     Evidence,
@@ -110,11 +109,6 @@ class LevelCount:
     trainees: int
 
 
-#: per row of skills_evidence, its recency weight relative to :today (rules.recency_weight)
-_WEIGHT = {
-    "postgresql": "exp(ln(0.5) * GREATEST(0, :today - closed_day) / :half_life)",
-    "sqlite": "exp(ln(0.5) * max(0, :today - closed_day) / :half_life)",
-}
 #: rules.level_from_sums in SQL, over a row with items, sw, sw2, sr (the thresholds are parameters)
 _LEVEL = """
     SELECT {keys},
@@ -134,37 +128,32 @@ _LEVEL = """
     ) AS bounds
 """
 _SUMS = """
-    SELECT {keys}, SUM(total) AS items, SUM(total * w) AS sw, SUM(total * w * w) AS sw2,
-           SUM(correct * w) AS sr
-    FROM (SELECT user_id, domain_id, institution_id, cohort_id, total, correct, {weight} AS w
-          FROM skills_evidence WHERE {where}) AS e
+    SELECT {keys}, SUM(total) AS items, SUM(total * weight) AS sw,
+           SUM(total * weight * weight) AS sw2, SUM(correct * weight) AS sr
+    FROM skills_evidence WHERE {where}
     GROUP BY {group_by}
 """
 
 
 def gap_level_counts(
-    by: str, start: datetime | None, end: datetime | None, now: datetime, group: int | None = None
+    by: str, start: datetime | None, end: datetime | None, group: int | None = None
 ) -> list[LevelCount]:
     """Per group (or only `group`) and domain, and for all trainees, how many trainees are at
     each level, from the attempts closed in [start, end).
 
     All in the database, in one statement of two parts: per (trainee, domain[, group]) the
-    recency-weighted sums of skills_evidence (grouped in the order of its covering indexes, no
+    recency-weighted sums of skills_evidence (weights stored up to a constant that cancels:
+    evidence.recency_factor) (grouped in the order of its covering indexes, no
     sort), the level from the sums (rules.level_from_sums, the same thresholds as parameters),
     then a count per domain and level. The reply is a few rows per group and domain, whatever
     the number of attempts (bench/skills_bench.py, docs/benchmarks.md). A trainee's level in a
     group rests on their attempts in that group; in `everyone`, on all their attempts.
     """
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _WEIGHT:
-        raise RuntimeError(f"the skills-gap query has no form for {dialect}")
-    if dialect == "sqlite":
+    if db.session.get_bind().dialect.name == "sqlite":
         _sqlite_math()
     column = "cohort_id" if by == "cohort" else "institution_id"
     where = ["1 = 1"]
     params: dict = {
-        "today": day_number(now),
-        "half_life": HALF_LIFE_DAYS,
         "min_items": MIN_ITEMS,
         "advanced_items": ADVANCED_MIN_ITEMS,
         "advanced_bound": ADVANCED_BOUND,
@@ -188,7 +177,6 @@ def gap_level_counts(
         keys="grp, domain_id",
         sums=_SUMS.format(
             keys=f"user_id, domain_id, {column} AS grp",
-            weight=_WEIGHT[dialect],
             where=" AND ".join(group_where),
             group_by=group_by,
         ),
@@ -197,7 +185,6 @@ def gap_level_counts(
         keys="domain_id",
         sums=_SUMS.format(
             keys="user_id, domain_id",
-            weight=_WEIGHT[dialect],
             where=" AND ".join(where),
             group_by="user_id, domain_id",
         ),
@@ -215,14 +202,12 @@ def gap_level_counts(
 
 
 def _sqlite_math() -> None:
-    """SQLite builds without the math functions get exp(), ln() and sqrt() from Python."""
+    """SQLite builds without the math functions get sqrt() from Python (the same results)."""
     connection = db.session.connection()
     try:
-        connection.exec_driver_sql("SELECT exp(0), ln(1), sqrt(1)")
+        connection.exec_driver_sql("SELECT sqrt(1)")
     except OperationalError:
         raw = connection.connection.dbapi_connection
-        raw.create_function("exp", 1, math.exp, deterministic=True)
-        raw.create_function("ln", 1, math.log, deterministic=True)
         raw.create_function("sqrt", 1, math.sqrt, deterministic=True)
 
 

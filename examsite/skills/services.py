@@ -79,7 +79,6 @@ def skills_gap_rows(
     by: str,
     start: datetime | None,
     end: datetime | None,
-    now: datetime | None = None,
     group: int | None = None,
 ) -> list[dict]:
     """Per group and domain, the share of trainees at each level; `All trainees` rows to compare.
@@ -89,10 +88,9 @@ def skills_gap_rows(
     institution's id), only that group's rows and the `All trainees` rows. The counts come from
     one aggregate statement (queries.gap_level_counts), levels as rules.level_from_sums says.
     """
-    now = now or utcnow()
     steps = {level: n for n, level in enumerate(LEVELS)}
     counts: dict[tuple, list[int]] = {}
-    for found in queries.gap_level_counts(by, start, end, now, group):
+    for found in queries.gap_level_counts(by, start, end, group):
         key = (_ALL if found.everyone else found.group_id, found.domain_id)
         counts.setdefault(key, [0] * len(LEVELS))[steps[found.level]] += found.trainees
     domains = queries.domains_by_id()

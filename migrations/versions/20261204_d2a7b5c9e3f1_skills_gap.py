@@ -41,6 +41,7 @@ def upgrade():
     sa.Column('cohort_id', sa.Integer(), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_day', sa.Float(), nullable=False),
+    sa.Column('weight', sa.Float(), nullable=False),
     sa.Column('correct', sa.Integer(), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_skills_evidence_attempt_id_attempts'), ondelete='CASCADE'),
@@ -51,9 +52,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('attempt_id', 'domain_id', name=op.f('pk_skills_evidence'))
     )
     with op.batch_alter_table('skills_evidence', schema=None) as batch_op:
-        batch_op.create_index('ix_skills_evidence_cohort', ['cohort_id', 'user_id', 'domain_id', 'closed_day', 'correct', 'total'], unique=False)
-        batch_op.create_index('ix_skills_evidence_institution', ['institution_id', 'user_id', 'domain_id', 'closed_day', 'correct', 'total'], unique=False)
-        batch_op.create_index('ix_skills_evidence_trainee', ['user_id', 'domain_id', 'institution_id', 'cohort_id', 'closed_day', 'correct', 'total'], unique=False)
+        batch_op.create_index('ix_skills_evidence_cohort', ['cohort_id', 'user_id', 'domain_id', 'closed_day', 'weight', 'correct', 'total'], unique=False)
+        batch_op.create_index('ix_skills_evidence_institution', ['institution_id', 'user_id', 'domain_id', 'closed_day', 'weight', 'correct', 'total'], unique=False)
+        batch_op.create_index('ix_skills_evidence_trainee', ['user_id', 'domain_id', 'institution_id', 'cohort_id', 'closed_day', 'weight', 'correct', 'total'], unique=False)
     _fill_evidence()
 
 
@@ -66,7 +67,7 @@ def _fill_evidence():
         'skills_evidence',
         *(sa.column(name) for name in (
             'attempt_id', 'domain_id', 'user_id', 'institution_id', 'cohort_id', 'closed_at', 'closed_day',
-            'correct', 'total',
+            'weight', 'correct', 'total',
         )),
     )
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -91,6 +92,8 @@ def _fill_evidence():
                     "institution_id": institution_id, "cohort_id": cohort_id,
                     "closed_at": closed_at.replace(tzinfo=None) if naive else closed_at,
                     "closed_day": (closed_at - epoch).total_seconds() / 86400,
+                    # evidence.recency_factor: 2 ** ((day - 2026-01-01) / 365-day half-life)
+                    "weight": 2.0 ** (((closed_at - epoch).total_seconds() / 86400 - 20454) / 365.0),
                     "correct": d["correct"], "total": d["total"],
                 })
         if len(batch) >= 5000:

@@ -252,7 +252,7 @@ def test_sql_levels_are_the_rules_levels(app, banks, make_user):
         )
         expected[level] = expected.get(level, 0) + 1
     with app.app_context():
-        counts = gap_level_counts("cohort", None, None, NOW)
+        counts = gap_level_counts("cohort", None, None)
     everyone = {c.level: c.trainees for c in counts if c.everyone}
     in_cohort = {c.level: c.trainees for c in counts if not c.everyone and c.group_id == cohort}
     assert everyone == expected == in_cohort

@@ -154,3 +154,12 @@ def test_sums_in_any_scale_give_the_same_level_as_the_evidence(history):
 def test_no_weight_shows_nothing():
     assert level_from_sums(0, 0.0, 0.0, 0.0) == ("not_shown", 0.0)
     assert recency_weight(-30) == 1.0 and recency_weight(365) == pytest.approx(0.5)
+
+
+def test_the_stored_factor_is_the_recency_weight_up_to_the_days_constant():
+    from examsite.skills.evidence import day_number, recency_factor
+
+    today = day_number(NOW)
+    for age in (0, 10, 365, 1000):
+        ratio = recency_factor(today - age) / recency_weight(age)
+        assert ratio == pytest.approx(recency_factor(today))
