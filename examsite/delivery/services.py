@@ -491,7 +491,6 @@ def _score_into(attempt: Attempt, now: datetime) -> None:
     attempt.score_percent = result.score_percent
     attempt.passed = result.passed
     attempt.domain_results = [d.as_dict() for d in result.domains]
-    attempt_scored.send(attempt, domains=result.domains, now=now)
     if result.passed and not attempt.user.active:
         # a deactivated account is scored (the record stays true) but certified by nobody
         record("certificate.withheld", attempt, attempt=attempt.id, reason="account inactive")
@@ -499,6 +498,7 @@ def _score_into(attempt: Attempt, now: datetime) -> None:
         from examsite.certificates.services import issue_certificate
 
         issue_certificate(attempt, now)
+    attempt_scored.send(attempt, now=now)
 
 
 @user_deactivated.connect

@@ -6,6 +6,7 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: sent with the Attempt just scored, its `domains` (scoring.DomainResult, scored items only) and
-#: `now`, inside the closing transaction (receivers write into it and never commit)
+#: sent with the Attempt and `now` when it has just been scored, inside the transaction that
+#: closes it (receivers add to that transaction and never commit): LTI grade passback listens,
+#: and the skills evidence (examsite/skills/evidence.py)
 attempt_scored = _signals.signal("attempt-scored")

@@ -35,28 +35,29 @@ def recency_factor(day: float) -> float:
 
 
 @attempt_scored.connect
-def store_evidence(attempt, domains=(), now: datetime | None = None) -> int:
-    """One row per domain of the scored attempt, in the closing transaction (the caller commits).
-    Simulated attempts are no one's trainees and leave none. The number of rows written."""
-    if attempt.simulated or not domains:
+def store_evidence(attempt, now: datetime | None = None, **_) -> int:
+    """One row per domain of the scored attempt (its `domain_results`, scored items only), in the
+    closing transaction (the caller commits). Simulated attempts are no one's trainees and leave
+    none. The number of rows written."""
+    if attempt.simulated or not attempt.domain_results:
         return 0
     closed_at = attempt.closed_at or now
     ids = dict(db.session.execute(select(Domain.code, Domain.id)).all())
     rows = [
         {
             "attempt_id": attempt.id,
-            "domain_id": ids[d.code],
+            "domain_id": ids[d["code"]],
             "user_id": attempt.user_id,
             "institution_id": attempt.institution_id,
             "cohort_id": attempt.cohort_id,
             "closed_at": closed_at,
             "closed_day": day_number(closed_at),
             "weight": recency_factor(day_number(closed_at)),
-            "correct": d.correct,
-            "total": d.total,
+            "correct": d["correct"],
+            "total": d["total"],
         }
-        for d in domains
-        if d.code in ids and d.total > 0
+        for d in attempt.domain_results
+        if d.get("code") in ids and d.get("total", 0) > 0
     ]
     if rows:
         db.session.execute(insert(SkillsEvidence), rows)

@@ -47,11 +47,17 @@ ACCESS = {
     "api.issuer_image": ANYONE,
     "api.issuer_jwks": ANYONE,
     "api.issuer_key": ANYONE,
+    "i18n.choose_language": ANYONE,
+    # LTI 1.3 protocol endpoints: the platform's signed messages are checked inside
+    "lti.jwks": ANYONE,
+    "lti.login": ANYONE,
+    "lti.launch": ANYONE,
     # any logged-in user (their own things)
     "accounts.account": USER,
     "accounts.two_factor": USER,
     "accounts.disable_two_factor": USER,
     "accounts.revoke_own_token": USER,
+    "accounts.create_own_token": USER,
     "certificates.mine": USER,
     "certificates.pdf": USER,
     "media.item_image": USER,
@@ -114,6 +120,9 @@ ACCESS = {
     "skills.trainee_profile": STAFF,
     "api.skills_gap_report": STAFF,
     "api.trainee_skills_profile": STAFF,
+    "lti.deep_link": STAFF,
+    "lti.courses": STAFF,
+    "lti.sync": STAFF,
     # administrators
     "authoring.assignments": ADMIN,
     "certificates.manage": ADMIN,
@@ -123,6 +132,9 @@ ACCESS = {
     "reports.pass_rates_csv": ADMIN,
     "reports.pass_rates_xlsx": ADMIN,
     "api.pass_rates_report": ADMIN,
+    "lti_admin.index": ADMIN,
+    "lti_admin.add": ADMIN,
+    "lti_admin.send_scores": ADMIN,
 }
 for _endpoint in (
     "index",

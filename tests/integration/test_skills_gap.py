@@ -36,7 +36,6 @@ def closed(app, user, cohort: int | None, at: datetime, results: dict[str, tuple
     """A closed attempt with its per-domain results {code: (correct, total)}, as scoring stores them."""
     from examsite.catalog.services import get_role
     from examsite.delivery.models import Attempt
-    from examsite.delivery.scoring import DomainResult
     from examsite.programs.models import Cohort
     from examsite.skills.evidence import store_evidence
 
@@ -64,8 +63,7 @@ def closed(app, user, cohort: int | None, at: datetime, results: dict[str, tuple
         db.session.add(attempt)
         db.session.flush()
         if attempt.status != "in_progress":  # what scoring announces, the evidence stored
-            domains = [DomainResult(code, code, right, total) for code, (right, total) in results.items()]
-            store_evidence(attempt, domains=domains, now=at)
+            store_evidence(attempt, now=at)
         db.session.commit()
 
 
