@@ -3,7 +3,7 @@ skills-gap view's evidence (one row per closed attempt and domain), filled from 
 stored domain results.
 
 Revision ID: d2a7b5c9e3f1
-Revises: d7a1c3e5f902
+Revises: e5a7c3d91b42
 Create Date: 2026-12-04 15:20:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd2a7b5c9e3f1'
-down_revision = 'd7a1c3e5f902'
+down_revision = 'e5a7c3d91b42'
 branch_labels = None
 depends_on = None
 
