@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from examsite.reports.queries import to_utc
 from examsite.skills.gap import GapFilters, group_choices, parse_show
+from examsite.timeutil import as_utc
 
 
 class SkillsGapForm(FlaskForm):
@@ -28,4 +28,4 @@ class SkillsGapForm(FlaskForm):
 
     def filters(self) -> GapFilters:
         by, group = parse_show(self.show.data)
-        return GapFilters(by, group, to_utc(self.start.data), to_utc(self.end.data))
+        return GapFilters(by, group, as_utc(self.start.data), as_utc(self.end.data))
