@@ -134,6 +134,21 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
                 peak < 200,
             )
         )
+    skills = results.get("skills")
+    if skills:
+        limit = skills["limit_seconds"]
+        function = skills["function"]["timings"]["one cohort vs all trainees"]["median"]
+        route = skills["http"]["GET /reports/skills (page)"]["median"]
+        attempts = skills["generated"]["attempts"]
+        for label, value in (("gap_rows", function), ("GET /reports/skills", route)):
+            rows.append(
+                (
+                    f"skills gap of one cohort vs all trainees, {attempts:,} attempts ({label}, median)",
+                    f"≤ {limit:g} s",
+                    f"{value:.2f} s",
+                    value <= limit,
+                )
+            )
     return rows
 
 
@@ -326,6 +341,21 @@ def section(results: dict) -> str:
             f"{export['seconds']:.0f} s; peak RSS of the process {export['max_rss_mb']:.0f} MB "
             f"(VmHWM), {export.get('polled_peak_rss_mb', 0):.0f} MB (psutil polling)."
         )
+    skills = results.get("skills")
+    if skills:
+        gen, evidence = skills["generated"], skills["evidence"]
+        out += [
+            "",
+            "### Skills gap",
+            "",
+            f"- Its own scratch database: {gen['attempts']:,} closed attempts for {gen['trainees']:,} "
+            f"trainees in {gen['cohorts']} cohorts over the real blueprints' domains, "
+            f"{evidence['rows']:,} evidence rows.",
+            f"- Implementation timed: {skills['function']['source']}; then the page and the API "
+            "through gunicorn, logged in through the form as an instructor.",
+        ]
+        for label, t in {**skills["function"]["timings"], **skills["http"]}.items():
+            out.append(f"- {label}: first {t['first']:.2f} s, median of 3 {t['median']:.2f} s.")
     problems = results.get("server_log_errors") or []
     notes = results.get("notes") or []
     if notes or problems:

@@ -101,9 +101,10 @@ def register_cli(app: Flask) -> None:
     from examsite.lti.cli import lti_cli
     from examsite.mail.cli import mail_cli
     from examsite.reports.cli import reports_cli
-    from examsite.skills.cli import skills_command
+    from examsite.skills.cli import institution_command, skills_command
 
     reports_cli.add_command(skills_command)  # `flask reports skills`: skills builds on reports' formatters
+    users_cli.add_command(institution_command)  # `flask users institution`: who sees whose profile
     banks_cli.add_command(import_external)  # `flask banks import-external`: interchange builds on banks
 
     for group in (

@@ -20,7 +20,8 @@ from examsite.lti.models import (
     LtiScore,
 )
 from examsite.mail.models import OutboxMessage
-from examsite.programs.models import Accommodation, Cohort, Institution
+from examsite.programs.models import Accommodation, Cohort, Institution, StaffInstitution
+from examsite.skills.models import SkillsEvidence
 
 __all__ = [
     "Accommodation",
@@ -35,6 +36,8 @@ __all__ = [
     "Certificate",
     "CertificateNameChange",
     "Cohort",
+    "SkillsEvidence",
+    "StaffInstitution",
     "Domain",
     "EndedSession",
     "ExamSettings",

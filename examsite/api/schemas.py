@@ -379,6 +379,28 @@ class SkillsProfile(Reply):
     next_roles: list[str] = Field(description="Role slugs: lateral within a category, upward across tracks")
 
 
+class SkillsGapRow(Reply):
+    group: str = Field(
+        description="The cohort (with its institution) or institution; `All trainees` to compare"
+    )
+    group_id: int | None = Field(description="Its id; null for `All trainees` and for trainees in none")
+    domain: str = Field(description="Domain code")
+    domain_name: str
+    trainees: int = Field(ge=0, description="Trainees with scored answers in the domain in the range")
+    not_shown: float = Field(ge=0, le=1, description="Share of those trainees at this level")
+    developing: float = Field(ge=0, le=1)
+    proficient: float = Field(ge=0, le=1)
+    advanced: float = Field(ge=0, le=1)
+
+
+class SkillsGapReport(Reply):
+    by: Literal["cohort", "institution"]
+    group: int | None = Field(description="The one group shown, or null for every group")
+    from_: OptionalTime = Field(alias="from")
+    to: OptionalTime
+    rows: list[SkillsGapRow]
+
+
 #: every model the document describes, by its name in components/schemas
 COMPONENTS: tuple[type[BaseModel], ...] = (
     Error,
@@ -399,4 +421,5 @@ COMPONENTS: tuple[type[BaseModel], ...] = (
     PassRateReport,
     ItemStatistics,
     SkillsProfile,
+    SkillsGapReport,
 )

@@ -254,6 +254,46 @@ def _operations() -> dict:
                 },
             }
         },
+        "/reports/skills-gap": {
+            "get": {
+                "summary": "Skills gap: per group and domain, the share of trainees at each level "
+                "(instructors and administrators)",
+                "parameters": [
+                    _query("by", {"type": "string", "enum": ["cohort", "institution"]}),
+                    _query(
+                        "group",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                        "One cohort's or institution's id: its rows and the `All trainees` rows",
+                    ),
+                    _query("from", {"type": "string"}, "ISO date or datetime (UTC by default); inclusive"),
+                    _query("to", {"type": "string"}, "ISO date or datetime; exclusive"),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Rows as JSON, or CSV with Accept: text/csv",
+                        "content": {
+                            "application/json": {"schema": _ref(s.SkillsGapReport)},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "401": _error("Not logged in"),
+                    "403": _error("Not an instructor or administrator"),
+                    "422": _error("Bad parameters (`fields` says which)"),
+                },
+            }
+        },
+        "/trainees/{user_id}/skills-profile": {
+            "get": {
+                "summary": "One trainee's skills profile, for the staff of the trainee's institution",
+                "parameters": [_id("user_id")],
+                "responses": {
+                    "200": _json(s.SkillsProfile, "The profile"),
+                    "401": _error("Not logged in"),
+                    "403": _error("Not an instructor or administrator"),
+                    "404": _error("No such trainee in an institution the caller works for"),
+                },
+            }
+        },
         "/reports/pass-rates": {
             "get": {
                 "summary": "Pass-rate report (administrators)",
