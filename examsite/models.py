@@ -11,6 +11,7 @@ from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Respo
 from examsite.instructors.models import ItemAnalysisCache
 from examsite.mail.models import OutboxMessage
 from examsite.programs.models import Accommodation, Cohort, Institution
+from examsite.standards.models import StandardPanelist, StandardRating, StandardStudy
 
 __all__ = [
     "Accommodation",
@@ -42,5 +43,8 @@ __all__ = [
     "Response",
     "RecoveryCode",
     "Role",
+    "StandardPanelist",
+    "StandardRating",
+    "StandardStudy",
     "User",
 ]
