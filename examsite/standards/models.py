@@ -24,11 +24,7 @@ class StudyStatus(StrEnum):
 
 class StandardStudy(db.Model):
     __tablename__ = "standard_studies"
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ('round1', 'round2', 'closed', 'applied')", name="status"
-        ),
-    )
+    __table_args__ = (CheckConstraint("status IN ('round1', 'round2', 'closed', 'applied')", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), index=True)
@@ -90,7 +86,9 @@ class StandardRating(db.Model):
 
     __tablename__ = "standard_ratings"
     __table_args__ = (
-        UniqueConstraint("panelist_id", "item_version_id", "round", name="uq_standard_ratings_panelist_item_round"),
+        UniqueConstraint(
+            "panelist_id", "item_version_id", "round", name="uq_standard_ratings_panelist_item_round"
+        ),
         CheckConstraint("round IN (1, 2)", name="round"),
         CheckConstraint("rating >= 0.05 AND rating <= 0.95", name="rating"),
     )

@@ -41,9 +41,7 @@ class StudyError(Exception):
 
 
 def may_open(user: User, role: Role) -> bool:
-    return user.role == "admin" or (
-        user.role == "instructor" and role.category.slug in assigned_banks(user)
-    )
+    return user.role == "admin" or (user.role == "instructor" and role.category.slug in assigned_banks(user))
 
 
 def openable_roles(user: User) -> list[Role]:
@@ -185,7 +183,9 @@ def save_ratings(
         select(StandardStudy.status).where(StandardStudy.id == study.id).with_for_update()
     )
     if fresh != study.status:
-        raise StudyError("The facilitator ended this round while you were rating; your ratings were not saved.")
+        raise StudyError(
+            "The facilitator ended this round while you were rating; your ratings were not saved."
+        )
     existing = {
         r.item_version_id: r
         for r in db.session.scalars(

@@ -71,13 +71,22 @@ def test_spread_is_anonymous_and_ordered():
 
 @pytest.mark.parametrize(
     ("typed", "value"),
-    [("0.6", "0.60"), ("0,65", "0.65"), ("60%", "0.60"), ("60", "0.60"), (" 0.05 ", "0.05"), ("95 %", "0.95")],
+    [
+        ("0.6", "0.60"),
+        ("0,65", "0.65"),
+        ("60%", "0.60"),
+        ("60", "0.60"),
+        (" 0.05 ", "0.05"),
+        ("95 %", "0.95"),
+    ],
 )
 def test_ratings_as_typed(typed, value):
     assert parse_rating(typed) == Decimal(value)
 
 
-@pytest.mark.parametrize("typed", ["", "  ", "abc", "0.04", "0.96", "1", "100%", "-0.5", "NaN", "Infinity", None])
+@pytest.mark.parametrize(
+    "typed", ["", "  ", "abc", "0.04", "0.96", "1", "100%", "-0.5", "NaN", "Infinity", None]
+)
 def test_bad_ratings_say_why(typed):
     with pytest.raises(RatingError, match="probability"):
         parse_rating(typed)
