@@ -9,7 +9,7 @@ from examsite.banks.queries import bank_stats
 from examsite.catalog.services import get_role, roles_by_category
 from examsite.delivery.models import Attempt, IntegrityEvent
 from examsite.extensions import db
-from examsite.instructors.item_analysis import Scope, item_analysis, report, version_texts
+from examsite.instructors.item_analysis import Scope, cached, item_analysis, report, version_texts
 from examsite.instructors.presenters import (
     FLAG_COLUMNS,
     FLAG_FILTERS,
@@ -42,10 +42,13 @@ def _scope(slug: str, args) -> Scope | dict:
     return Scope(role, filters.start, filters.end)
 
 
-def _analysis(scope: Scope) -> tuple[dict, list[dict]]:
-    """The stored analysis (calculated now if there is none) and its rows with the items' text."""
-    result = report(item_analysis(scope))
-    db.session.commit()
+def _analysis(scope: Scope) -> tuple[dict | None, list[dict]]:
+    """The stored analysis and its rows with the items' text; (None, []) when it was never
+    calculated. A GET only reads: calculating is the recalculate button's POST."""
+    entry = cached(scope)
+    if entry is None:
+        return None, []
+    result = report(entry)
     rows = item_rows(result["items"], version_texts({i["item_version_id"] for i in result["items"]}))
     return result, rows
 
@@ -94,7 +97,10 @@ def item_flags_csv(slug: str):
     scope = _scope(slug, request.args)
     if isinstance(scope, dict):
         abort(422)
-    _, rows = _analysis(scope)
+    result, rows = _analysis(scope)
+    if result is None:
+        flash("The item analysis of this range has not been calculated yet: calculate it first.", "error")
+        return redirect(url_for("instructors.items", slug=slug, **_range_args(request.args)))
     response = Response(csv_lines(FLAG_COLUMNS, flag_rows(rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="item-flags-{scope.role.slug}.csv"'
     return response
