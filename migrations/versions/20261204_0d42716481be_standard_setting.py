@@ -1,5 +1,5 @@
 """Standard setting (issue 21): modified-Angoff studies, their panelists and ratings, and the
-study an exam's passing standard came from.
+study an exam's passing standard came from; item analyses stored per category as well as per role.
 
 Revision ID: 0d42716481be
 Revises: c4e8f2a9b7d1
@@ -82,8 +82,22 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_exam_settings_passing_standard_study_id_standard_studies'), 'standard_studies', ['passing_standard_study_id'], ['id'], ondelete='SET NULL')
 
 
+    with op.batch_alter_table('item_analysis_cache', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('category_id', sa.Integer(), nullable=True))
+        batch_op.alter_column('role_id', existing_type=sa.INTEGER(), nullable=True)
+        batch_op.create_index(batch_op.f('ix_item_analysis_cache_category_id'), ['category_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_item_analysis_cache_category_id_categories'), 'categories', ['category_id'], ['id'], ondelete='CASCADE')
+
 
 def downgrade():
+    # category analyses have no role: they go (a cache, calculated again on request)
+    op.execute("DELETE FROM item_analysis_cache WHERE role_id IS NULL")
+    with op.batch_alter_table('item_analysis_cache', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_item_analysis_cache_category_id_categories'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_item_analysis_cache_category_id'))
+        batch_op.alter_column('role_id', existing_type=sa.INTEGER(), nullable=False)
+        batch_op.drop_column('category_id')
+
     with op.batch_alter_table('exam_settings', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_exam_settings_passing_standard_study_id_standard_studies'), type_='foreignkey')
         batch_op.drop_column('passing_standard_study_id')
