@@ -134,6 +134,17 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
                 peak < 200,
             )
         )
+    analysis = results.get("item_analysis")
+    if analysis:
+        rows.append(
+            (
+                f"item analysis, {analysis['attempts']:,} attempts, {analysis['responses']:,} responses "
+                "(--recalculate, median)",
+                f"≤ {analysis['target_seconds']:g} s",
+                f"{analysis['median']:.2f} s",
+                analysis["median"] <= analysis["target_seconds"],
+            )
+        )
     return rows
 
 
@@ -326,6 +337,22 @@ def section(results: dict) -> str:
             f"{export['seconds']:.0f} s; peak RSS of the process {export['max_rss_mb']:.0f} MB "
             f"(VmHWM), {export.get('polled_peak_rss_mb', 0):.0f} MB (psutil polling)."
         )
+    analysis = results.get("item_analysis")
+    if analysis:
+        runs = ", ".join(f"{r:.2f}" for r in analysis["runs"])
+        out += [
+            "",
+            "### Item analysis",
+            "",
+            f"- {analysis['attempts']:,} closed attempts at `{analysis['role']}` "
+            f"({analysis['form_items']} scored items a form, plus pretest), "
+            f"{analysis['responses']:,} item responses over "
+            f"{analysis['item_versions']} item versions; simulated by `flask stats simulate` in "
+            f"{analysis['simulate_seconds']:.0f} s.",
+            f"- Implementation timed: {analysis['source']}.",
+            f"- Runs: {runs} s (median {analysis['median']:.2f} s); `flask stats items ROLE --recalculate "
+            f"--json` end to end {analysis['command_seconds']:.2f} s.",
+        ]
     problems = results.get("server_log_errors") or []
     notes = results.get("notes") or []
     if notes or problems:
