@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 
+from examsite.accounts.models import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, TOKEN_SCOPES
 from examsite.accounts.services import password_problem
 
 
@@ -72,6 +81,26 @@ class RevokeTokenForm(FlaskForm):
     """The revoke button beside each API token on the account page (CSRF token only)."""
 
     submit = SubmitField("Revoke")
+
+
+class CreateTokenForm(FlaskForm):
+    """A personal API token on the account page; the token is shown once, on the next page."""
+
+    name = StringField(
+        "Name (what the token is for)", validators=[DataRequired(), Length(max=80)], default="API token"
+    )
+    scope = SelectField(
+        "Scope",
+        choices={"": "Everything you may do", **TOKEN_SCOPES},
+        default="",
+        validate_choice=True,
+    )
+    days = IntegerField(
+        "Expires after (days)",
+        validators=[InputRequired(), NumberRange(min=1, max=TOKEN_MAX_DAYS)],
+        default=TOKEN_DEFAULT_DAYS,
+    )
+    submit = SubmitField("Create token")
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -9,7 +9,7 @@ from examsite.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from examsite.accounts.services import AccountError
 from examsite.accounts.views import _login_limit, bp
 from examsite.extensions import db, limiter
-from examsite.mail.outbox import send_due
+from examsite.mail.outbox import send_after_response
 
 SENT = (
     "If an account uses that address, we have sent it a link to reset the password. "
@@ -32,7 +32,7 @@ def forgot_password():
         )
         db.session.commit()
         if message_id is not None:
-            send_due(ids=[message_id])  # now if the mail server answers; else cron retries
+            send_after_response([message_id])  # after the answer; else cron retries
         # the same answer whether or not the address has an account
         flash(SENT.format(hours=hours, s="s" if hours != 1 else ""), "info")
         return redirect(url_for("accounts.login"))

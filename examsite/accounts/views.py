@@ -23,6 +23,7 @@ from examsite.accounts import throttle
 from examsite.accounts import two_factor as second_factor
 from examsite.accounts.forms import (
     ChangePasswordForm,
+    CreateTokenForm,
     DisableTwoFactorForm,
     EnableTwoFactorForm,
     LoginForm,
@@ -36,6 +37,7 @@ from examsite.accounts.services import (
     authenticate,
     change_password,
     create_user,
+    issue_token,
     revoke_token,
     tokens_of,
 )
@@ -146,13 +148,47 @@ def account():
             keep_session(current_user)
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
-    return render_template(
+    return _account_page(form, CreateTokenForm(formdata=None), status=422 if form.errors else 200)
+
+
+def _account_page(form, token_form, *, new_token: str | None = None, status: int = 200):
+    page = render_template(
         "accounts/account.html",
         form=form,
+        token_form=token_form,
+        new_token=new_token,
         tokens=tokens_of(current_user),
         revoke_form=RevokeTokenForm(),
         now=utcnow(),
     )
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_own_token():
+    """A personal API token, shown once on the page that answers (never stored in clear, never
+    put in the session cookie)."""
+    token_form = CreateTokenForm()
+    if token_form.validate_on_submit():
+        begin_write()
+        try:
+            token = issue_token(
+                current_user,
+                actor=current_user,
+                name=token_form.name.data,
+                scope=token_form.scope.data or None,
+                days=token_form.days.data,
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            token_form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            return _account_page(
+                ChangePasswordForm(formdata=None), CreateTokenForm(formdata=None), new_token=token
+            )
+    return _account_page(ChangePasswordForm(formdata=None), token_form, status=422)
 
 
 # Endpoints a user who must change their password may still reach.
