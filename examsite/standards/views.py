@@ -109,10 +109,9 @@ def rate(study_id: int):
         flash("There is nothing for you to rate in this study now.", "info")
         return redirect(url_for("standards.study", study_id=study_id))
     items = services.study_items(study)
-    mine = services.round_ratings(study, round_).get(panelist.id, {})
-    if round_ == 2 and not mine:
-        mine = services.round_ratings(study, 1).get(panelist.id, {})  # start from your round-1 ratings
     own_round1 = services.round_ratings(study, 1).get(panelist.id, {}) if round_ == 2 else {}
+    # round 2 starts from the panelist's round-1 ratings; what they saved in round 2 wins
+    mine = {**own_round1, **services.round_ratings(study, round_).get(panelist.id, {})}
     form = rating_form(items, {v: f"{r:.2f}" for v, r in mine.items()})
     if form.validate_on_submit():
         submit = bool(form.submit_round.data)
