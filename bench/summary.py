@@ -350,7 +350,8 @@ def section(results: dict) -> str:
             f"{analysis['item_versions']} item versions; simulated by `flask stats simulate` in "
             f"{analysis['simulate_seconds']:.0f} s.",
             f"- Implementation timed: {analysis['source']}.",
-            f"- Runs: {runs} s (median {analysis['median']:.2f} s); `flask stats items ROLE --recalculate "
+            f"- Runs: {runs} s (median {analysis['median']:.2f} s; CPU of the timing process, median "
+            f"{analysis.get('cpu_median', 0):.2f} s); `flask stats items ROLE --recalculate "
             f"--json` end to end {analysis['command_seconds']:.2f} s.",
         ]
     problems = results.get("server_log_errors") or []
