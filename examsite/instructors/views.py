@@ -27,7 +27,6 @@ from examsite.instructors.presenters import (
     item_rows,
     select_rows,
 )
-from examsite.instructors.pretest import pretest_advice
 from examsite.instructors.queries import integrity_summary
 from examsite.reports.formatters import csv_lines
 from examsite.reports.queries import ReportError, parse_filters
@@ -40,10 +39,6 @@ bp = Blueprint("instructors", __name__, url_prefix="/instructor", template_folde
 @instructor_required
 def index():
     return render_template("instructors/index.html", stats=bank_stats(), categories=roles_by_category())
-
-
-#: the two kinds of scope: URL segment -> (what it is called, how it is found)
-KINDS = {"roles": "role", "categories": "category"}
 
 
 def _subject(kind: str, slug: str):
@@ -149,7 +144,7 @@ def pretest(kind: str, slug: str):
         return render_template("instructors/pretest.html", errors=scope, range_args={}, **common), 422
     entry = cached(scope)
     result = report(entry) if entry is not None else None
-    advice = pretest_advice(result["items"]) if result else []
+    advice = pretest_rules.pretest_advice(result["items"]) if result else []
     texts = version_texts({a.item_version_id for a in advice})
     return render_template(
         "instructors/pretest.html",
