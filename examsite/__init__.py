@@ -33,12 +33,13 @@ def create_app(config_class: type | None = None, overrides: dict | None = None) 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("examsite").setLevel(logging.INFO)
 
-    from examsite import database, inputs, security, templating
+    from examsite import database, i18n, inputs, security, templating
     from examsite.errors import register_error_handlers
 
     database.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)
     inputs.init_app(app)
     from examsite.api import one_statement_saves
 
@@ -61,6 +62,9 @@ def register_blueprints(app: Flask) -> None:
     from examsite.health import bp as health_bp
     from examsite.instructors.views import bp as instructors_bp
     from examsite.interchange.views import bp as interchange_bp
+    from examsite.lti import framing
+    from examsite.lti.admin import bp as lti_admin_bp
+    from examsite.lti.views import bp as lti_bp
     from examsite.reports.views import bp as reports_bp
     from examsite.skills.views import bp as skills_bp
     from examsite.standards.views import bp as standards_bp
@@ -80,6 +84,9 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     app.register_blueprint(interchange_bp)
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(lti_admin_bp)
+    framing.init_app(app)  # LTI sessions' cookies work inside the LMS's iframe
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
 
@@ -93,6 +100,7 @@ def register_cli(app: Flask) -> None:
     from examsite.delivery.cli import attempts_cli
     from examsite.instructors.cli import stats_cli
     from examsite.interchange.cli import import_external
+    from examsite.lti.cli import lti_cli
     from examsite.mail.cli import mail_cli
     from examsite.reports.cli import reports_cli
     from examsite.skills.cli import skills_command
@@ -109,6 +117,7 @@ def register_cli(app: Flask) -> None:
         certificates_cli,
         mail_cli,
         stats_cli,
+        lti_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(setup_command)

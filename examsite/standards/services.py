@@ -359,17 +359,22 @@ def round1_spreads(study: StandardStudy) -> dict[int, object]:
     return {v: item_spread(r) for v, r in by_item.items()}
 
 
-def passing_standard_statement(role: Role) -> str:
-    """How the role's passing standard was set, in words for its public page."""
+@dataclass(frozen=True)
+class StandardSource:
+    """The applied study a role's passing standard came from, for its public page."""
+
+    panelists: int
+    applied_at: object
+
+
+def passing_standard_source(role: Role) -> StandardSource | None:
+    """The study whose cut is the role's passing standard now; None when the program set it
+    (no study applied, or the standard changed otherwise since)."""
     study_id = role.exam.passing_standard_study_id if role.exam else None
     study = db.session.get(StandardStudy, study_id) if study_id else None
     if study is None or study.applied_at is None:
-        return "Set by the program (no study recorded)."
-    panelists = (study.result or {}).get("panelists", 0)
-    return (
-        f"Set by a modified-Angoff study of {panelists} panelist{'' if panelists == 1 else 's'} "
-        f"on {study.applied_at:%-d %B %Y}."
-    )
+        return None
+    return StandardSource((study.result or {}).get("panelists", 0), study.applied_at)
 
 
 def item_facilities(role: Role) -> dict[int, float | None]:
