@@ -143,6 +143,8 @@ def test_two_rounds_close_apply_and_the_role_page(app, panel, make_user, login):
     public = app.test_client().get(f"/roles/{ROLE}").get_data(as_text=True)
     assert "57.5% of scored questions" in public
     assert re.search(r"Set by a modified-Angoff study of 2 panelists on \d+ \w+ \d{4}\.", public)
+    spanish = app.test_client().get(f"/roles/{ROLE}", headers={"Accept-Language": "es"})
+    assert "Fijado por un estudio Angoff modificado con 2 panelistas el " in spanish.get_data(as_text=True)
     # a later change by hand: the page no longer credits the study
     panel["admin"].api("PUT", f"/api/v1/roles/{ROLE}/exam", json={"passing_percent": 60})
     assert "Set by the program (no study recorded)." in app.test_client().get(f"/roles/{ROLE}").get_data(
