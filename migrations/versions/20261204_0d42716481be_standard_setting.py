@@ -2,7 +2,7 @@
 study an exam's passing standard came from; item analyses stored per category as well as per role.
 
 Revision ID: 0d42716481be
-Revises: d7a1c3e5f902
+Revises: e5a7c3d91b42
 Create Date: 2026-12-04 14:58:26.061598
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0d42716481be'
-down_revision = 'd7a1c3e5f902'
+down_revision = 'e5a7c3d91b42'
 branch_labels = None
 depends_on = None
 
