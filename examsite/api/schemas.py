@@ -328,7 +328,7 @@ class FormStatistics(Reply):
     passed: int
     pass_rate: float | None
     items: int
-    passing_percent: float
+    passing_percent: float | None = Field(description="None over a category whose roles' standards differ")
     mean: float | None = Field(description="Mean raw score")
     sd: float | None
     kr20: float | None
@@ -342,7 +342,8 @@ class FormStatisticsPair(Reply):
 
 
 class ItemStatistics(Reply):
-    role: str
+    role: str | None = Field(description="The role analysed; None for a category")
+    category: str | None = Field(default=None, description="The category analysed (all its roles)")
     from_: OptionalTime = Field(alias="from")
     to: OptionalTime
     attempts: int
@@ -350,6 +351,28 @@ class ItemStatistics(Reply):
     calculated_at: Time
     items: list[ItemAnalysis]
     forms: FormStatisticsPair
+
+
+class PretestAdvice(Reply):
+    external_id: str
+    item_version_id: int
+    responses: int
+    facility: float | None
+    discrimination: float | None
+    recommendation: Literal["activate", "wait", "revise"] = Field(
+        description="activate: figures in range; wait: too few responses; revise: a figure or flag is off"
+    )
+    reason: str = Field(description="In plain words, why")
+
+
+class PretestRecommendations(Reply):
+    role: str | None
+    category: str | None
+    from_: OptionalTime = Field(alias="from")
+    to: OptionalTime
+    attempts: int
+    calculated_at: Time
+    items: list[PretestAdvice]
 
 
 # --- skills profile ------------------------------------------------------------------------------
@@ -420,6 +443,7 @@ COMPONENTS: tuple[type[BaseModel], ...] = (
     IssuerProfile,
     PassRateReport,
     ItemStatistics,
+    PretestRecommendations,
     SkillsProfile,
     SkillsGapReport,
 )
