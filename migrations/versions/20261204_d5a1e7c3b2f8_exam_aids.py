@@ -1,0 +1,36 @@
+"""Exam-taking aids (issue 24): options a trainee struck out per attempt item, and each user's
+text size and theme. The choices are checked by the app (examsite.accounts.preferences): a
+CHECK constraint would make SQLite rebuild the users table, which every other table refers to.
+
+Revision ID: d5a1e7c3b2f8
+Revises: c4e8f2a9b7d1
+Create Date: 2026-12-04 15:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'd5a1e7c3b2f8'
+down_revision = 'c4e8f2a9b7d1'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('attempt_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('struck', sa.JSON(), nullable=True))
+
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('text_size', sa.Integer(), server_default='100', nullable=False))
+        batch_op.add_column(sa.Column('theme', sa.String(length=16), server_default='default', nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('theme')
+        batch_op.drop_column('text_size')
+
+    with op.batch_alter_table('attempt_items', schema=None) as batch_op:
+        batch_op.drop_column('struck')
