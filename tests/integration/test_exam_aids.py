@@ -210,9 +210,10 @@ def test_submit_from_review_asks_first_when_questions_are_left(app, session):
     url = f"/attempts/{attempt['id']}/submit"
     asked = session.form(url, {"from_review": "1"})
     assert asked.status_code == 200
-    assert "You have 6 unanswered questions and 1 question flagged for review." in asked.get_data(
-        as_text=True
-    )
+    asked_page = asked.get_data(as_text=True)
+    assert "You have 6 unanswered questions and 1 question flagged for review." in asked_page
+    assert '<h1 id="confirm-title">' in asked_page  # a page of its own
+    assert '<h2 id="confirm-title">' in review  # a dialog within the review page
     assert session.api("GET", f"/api/v1/attempts/{attempt['id']}").get_json()["status"] == "in_progress"
     confirmed = session.form(url, {"from_review": "1", "confirmed": "1"})
     assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/result")
