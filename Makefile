@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint fmt bench setup venv dev-venv clean
+.PHONY: run test lint fmt bench setup venv dev-venv clean messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -43,6 +43,11 @@ lint: dev-venv
 fmt: dev-venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Extract the strings marked for translation and update the catalogs (examsite/translations).
+messages: dev-venv
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o examsite/translations/messages.pot --no-location --sort-output --project examsite .
+	$(BIN)/pybabel update -i examsite/translations/messages.pot -d examsite/translations --no-fuzzy-matching --ignore-obsolete
 
 ## Exam-day load benchmark (see docs/benchmarks.md).
 bench: dev-venv

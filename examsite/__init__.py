@@ -33,12 +33,13 @@ def create_app(config_class: type | None = None, overrides: dict | None = None) 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("examsite").setLevel(logging.INFO)
 
-    from examsite import database, inputs, security, templating
+    from examsite import database, i18n, inputs, security, templating
     from examsite.errors import register_error_handlers
 
     database.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)
     inputs.init_app(app)
     from examsite.api import one_statement_saves
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -56,9 +57,10 @@ def register_error_handlers(app: Flask) -> None:
         return render_template(
             "errors/error.html",
             status=400,
-            title="Your form expired",
-            message="The page was open too long or came from elsewhere. "
-            "Go back, reload the page and try again.",
+            title=_("Your form expired"),
+            message=_(
+                "The page was open too long or came from elsewhere. Go back, reload the page and try again."
+            ),
         ), 400
 
     @app.errorhandler(HTTPException)
@@ -72,17 +74,20 @@ def register_error_handlers(app: Flask) -> None:
                 )
             return response
         titles = {
-            403: ("Not allowed", "Your account cannot open this page."),
+            403: (_("Not allowed"), _("Your account cannot open this page.")),
             404: (
-                "Page not found",
-                "There is nothing at this address. Check the link or start again from the home page.",
+                _("Page not found"),
+                _("There is nothing at this address. Check the link or start again from the home page."),
             ),
             413: (
-                "File too large",
-                f"What you sent is over the {app.config['MAX_CONTENT_LENGTH'] // 2**20} MB upload limit; "
-                "nothing was saved. Split it into smaller files and try again.",
+                _("File too large"),
+                _(
+                    "What you sent is over the %(mb)d MB upload limit; nothing was saved. "
+                    "Split it into smaller files and try again.",
+                    mb=app.config["MAX_CONTENT_LENGTH"] // 2**20,
+                ),
             ),
-            429: ("Too many attempts", "Please wait a minute before you try again."),
+            429: (_("Too many attempts"), _("Please wait a minute before you try again.")),
         }
         title, message = titles.get(status, (exc.name, exc.description))
         return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -98,6 +103,6 @@ def register_error_handlers(app: Flask) -> None:
         return render_template(
             "errors/error.html",
             status=500,
-            title="Something went wrong",
-            message="The error is logged. Nothing you sent was half-saved; please try again.",
+            title=_("Something went wrong"),
+            message=_("The error is logged. Nothing you sent was half-saved; please try again."),
         ), 500

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import nh3
-from flask import Flask
+from babel import dates as babel_dates
+from flask import Flask, has_request_context
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -62,14 +63,34 @@ def render_inline(text: str | None) -> Markup:
     return Markup(nh3.clean(html, tags={"em", "strong", "code", "sub", "sup"}, attributes={}))  # noqa: S704 - sanitized
 
 
+def _language() -> str:
+    if not has_request_context():
+        return "en"
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
 def format_date(value: datetime | None) -> str:
+    """A date as the reader's language writes it ("4 December 2026", "4 de diciembre de 2026")."""
     value = as_utc(value)
-    return value.strftime("%-d %B %Y") if value else ""
+    if not value:
+        return ""
+    language = _language()
+    if language == "en":
+        return value.strftime("%-d %B %Y")
+    return babel_dates.format_date(value.date(), format="long", locale=language)
 
 
 def format_datetime(value: datetime | None) -> str:
+    """A moment in UTC, in the reader's language."""
     value = as_utc(value)
-    return value.strftime("%-d %B %Y, %H:%M UTC") if value else ""
+    if not value:
+        return ""
+    language = _language()
+    if language == "en":
+        return value.strftime("%-d %B %Y, %H:%M UTC")
+    return f"{babel_dates.format_date(value.date(), format='long', locale=language)}, {value:%H:%M} UTC"
 
 
 def init_app(app: Flask) -> None:

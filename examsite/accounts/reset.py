@@ -11,6 +11,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 
 from examsite.accounts.models import PasswordReset, User, hash_password, normalize_email
@@ -50,12 +52,19 @@ def request_reset(email: str, link_for, hours: int = 1) -> int | None:
     message = enqueue(
         MAIL_KIND,
         user.email,
-        "Reset your examsite password",
-        f"Hello {user.name},\n\n"
-        f"someone (we hope you) asked to reset the password of your examsite account.\n"
-        f"Open this link within {hours} hour{'s' if hours != 1 else ''} to choose a new password; "
-        f"it works once:\n\n{link_for(token)}\n\n"
-        "If you did not ask for this, ignore this message: your password stays as it is.\n",
+        _("Reset your examsite password"),
+        _("Hello %(name)s,", name=user.name)
+        + "\n\n"
+        + _("someone (we hope you) asked to reset the password of your examsite account.")
+        + "\n"
+        + ngettext(
+            "Open this link within %(num)d hour to choose a new password; it works once:",
+            "Open this link within %(num)d hours to choose a new password; it works once:",
+            hours,
+        )
+        + f"\n\n{link_for(token)}\n\n"
+        + _("If you did not ask for this, ignore this message: your password stays as it is.")
+        + "\n",
     )
     record("password_reset.request", user, actor=user)
     return message.id
@@ -85,7 +94,7 @@ def reset_password(token: str, password: str, now: datetime | None = None) -> Us
     )
     if used.rowcount != 1:  # used at the same moment in another tab
         db.session.rollback()
-        raise AccountError("This link has already been used. Ask for a new one.")
+        raise AccountError(_("This link has already been used. Ask for a new one."))
     user = db.session.get(User, reset.user_id)
     user.password_hash = password_hash
     user.must_change_password = False
@@ -104,13 +113,13 @@ def _reset_for(token: str) -> PasswordReset | None:
 
 def _problem(reset: PasswordReset | None, now: datetime) -> str | None:
     if reset is None:
-        return "This link is not valid. Ask for a new one."
+        return _("This link is not valid. Ask for a new one.")
     if reset.used_at is not None:
-        return "This link has already been used. Ask for a new one."
+        return _("This link has already been used. Ask for a new one.")
     if as_utc(reset.expires_at) <= now:
-        return "This link has expired. Ask for a new one."
+        return _("This link has expired. Ask for a new one.")
     if not reset.user.active:
-        return "This account is not active."
+        return _("This account is not active.")
     return None
 
 

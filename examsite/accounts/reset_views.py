@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from examsite.accounts import reset
 from examsite.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from examsite.accounts.services import AccountError
 from examsite.accounts.views import _login_limit, bp
 from examsite.extensions import db, limiter
-from examsite.mail.outbox import send_due
-
-SENT = (
-    "If an account uses that address, we have sent it a link to reset the password. "
-    "The link works once, within {hours} hour{s}."
-)
+from examsite.mail.outbox import send_after_response
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -32,9 +29,18 @@ def forgot_password():
         )
         db.session.commit()
         if message_id is not None:
-            send_due(ids=[message_id])  # now if the mail server answers; else cron retries
+            send_after_response([message_id])  # after the answer; else cron retries
         # the same answer whether or not the address has an account
-        flash(SENT.format(hours=hours, s="s" if hours != 1 else ""), "info")
+        flash(
+            ngettext(
+                "If an account uses that address, we have sent it a link to reset the password. "
+                "The link works once, within %(num)d hour.",
+                "If an account uses that address, we have sent it a link to reset the password. "
+                "The link works once, within %(num)d hours.",
+                hours,
+            ),
+            "info",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form), 422 if form.errors else 200
 
@@ -54,7 +60,7 @@ def reset_password(token: str):
             form.password.errors.append(str(exc))
         else:
             db.session.commit()
-            flash("Your password has been changed. Log in with the new one.", "success")
+            flash(_("Your password has been changed. Log in with the new one."), "success")
             return redirect(url_for("accounts.login"))
     status = 422 if form.errors else 200
     return render_template("accounts/reset_password.html", form=form, problem=None), status

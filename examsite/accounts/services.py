@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -53,13 +54,13 @@ class AccountError(ValueError):
 def password_problem(password: str, email: str | None = None) -> str | None:
     """Why a password is too weak, or None. Length first (NIST SP 800-63B), then the obvious."""
     if len(password) < 10:
-        return "Use at least 10 characters."
+        return _("Use at least 10 characters.")
     if len(password) > 256:
-        return "Use at most 256 characters."
+        return _("Use at most 256 characters.")
     if password.lower() in _COMMON or len(set(password)) < 4:
-        return "This password is too easy to guess."
+        return _("This password is too easy to guess.")
     if email and normalize_email(email).split("@")[0] in password.lower() and len(email) > 3:
-        return "Do not use your e-mail address in your password."
+        return _("Do not use your e-mail address in your password.")
     return None
 
 
@@ -85,11 +86,11 @@ def create_user(
     if role not in USER_ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
     if not name.strip():
-        raise AccountError("a name is required")
+        raise AccountError(_("a name is required"))
     if problem := text_problem(name):
         raise AccountError(f"the name {problem}")
     if db.session.scalar(select(User.id).where(User.email == email)):
-        raise AccountError(f"an account with e-mail {email} already exists")
+        raise AccountError(_("an account with e-mail %(email)s already exists", email=email))
     if password is not None and check_password:
         problem = password_problem(password, email)
         if problem:
@@ -100,7 +101,7 @@ def create_user(
         db.session.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
         db.session.rollback()
-        raise AccountError(f"an account with e-mail {email} already exists") from exc
+        raise AccountError(_("an account with e-mail %(email)s already exists", email=email)) from exc
     record("user.create", user, actor=actor, email=email, role=role)
     return user
 
@@ -308,7 +309,7 @@ def change_password(user: User, current: str, new: str) -> None:
     """The user's own change: checked and hashed before the write begins; every other session
     and every API token of the user ends (the caller keeps its own session, see sessions.py)."""
     if not user.check_password(current):
-        raise AccountError("The current password is not correct.")
+        raise AccountError(_("The current password is not correct."))
     if problem := password_problem(new, user.email):
         raise AccountError(problem)
     password_hash = hash_password(new)

@@ -17,12 +17,15 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from examsite.accounts import throttle
 from examsite.accounts import two_factor as second_factor
 from examsite.accounts.forms import (
     ChangePasswordForm,
+    CreateTokenForm,
     DisableTwoFactorForm,
     EnableTwoFactorForm,
     LoginForm,
@@ -37,6 +40,7 @@ from examsite.accounts.services import (
     authenticate,
     change_password,
     create_user,
+    issue_token,
     revoke_token,
     tokens_of,
 )
@@ -74,7 +78,7 @@ def register():
         else:
             db.session.commit()
             start_session(user)
-            flash("Welcome! Your account is ready.", "success")
+            flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("catalog.home"))
     return render_template(
         "accounts/register.html", form=form
@@ -100,22 +104,26 @@ def login():
         db.session.commit()
         if result.wait is not None:
             form.password.errors.append(
-                "Too many failed attempts for this account from your network. "
-                f"Please wait {result.wait.seconds} second{'' if result.wait.seconds == 1 else 's'} "
-                "and try again."
+                ngettext(
+                    "Too many failed attempts for this account from your network. "
+                    "Please wait %(num)d second and try again.",
+                    "Too many failed attempts for this account from your network. "
+                    "Please wait %(num)d seconds and try again.",
+                    result.wait.seconds,
+                )
             )
             headers = {"Retry-After": str(result.wait.seconds)}
             return render_template("accounts/login.html", form=form), 429, headers
         if result.expired:
             form.password.errors.append(
-                "This one-time password has expired. Please ask an administrator for a new one."
+                _("This one-time password has expired. Please ask an administrator for a new one.")
             )
             return render_template("accounts/login.html", form=form), 401
         if user is None:
-            form.password.errors.append("The e-mail or password is not correct.")
+            form.password.errors.append(_("The e-mail or password is not correct."))
             return render_template("accounts/login.html", form=form), 401
         if user.must_change_password:
-            flash("Please choose a new password before you go on.", "info")
+            flash(_("Please choose a new password before you go on."), "info")
             return redirect(url_for("accounts.account"))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
@@ -128,7 +136,7 @@ def logout():
         begin_write()
     end_current_session(user_id)
     db.session.commit()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("catalog.home"))
 
 
@@ -145,15 +153,49 @@ def account():
         else:
             db.session.commit()
             keep_session(current_user)
-            flash("Your password has been changed.", "success")
+            flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
-    return render_template(
+    return _account_page(form, CreateTokenForm(formdata=None), status=422 if form.errors else 200)
+
+
+def _account_page(form, token_form, *, new_token: str | None = None, status: int = 200):
+    page = render_template(
         "accounts/account.html",
         form=form,
+        token_form=token_form,
+        new_token=new_token,
         tokens=tokens_of(current_user),
         revoke_form=RevokeTokenForm(),
         now=utcnow(),
     )
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_own_token():
+    """A personal API token, shown once on the page that answers (never stored in clear, never
+    put in the session cookie)."""
+    token_form = CreateTokenForm()
+    if token_form.validate_on_submit():
+        begin_write()
+        try:
+            token = issue_token(
+                current_user,
+                actor=current_user,
+                name=token_form.name.data,
+                scope=token_form.scope.data or None,
+                days=token_form.days.data,
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            token_form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            return _account_page(
+                ChangePasswordForm(formdata=None), CreateTokenForm(formdata=None), new_token=token
+            )
+    return _account_page(ChangePasswordForm(formdata=None), token_form, status=422)
 
 
 @bp.post("/account/preferences")
@@ -193,7 +235,7 @@ def require_password_change():
             return json_error(
                 403, "password_change_required", "Change your password on the account page before you go on."
             )
-        flash("Please choose a new password before you go on.", "info")
+        flash(_("Please choose a new password before you go on."), "info")
         return redirect(url_for("accounts.account"))
     missing_2fa = not current_user.totp_secret and second_factor.required_for(current_user)
     if missing_2fa and endpoint not in _WHILE_2FA_MISSING:
@@ -220,13 +262,15 @@ def two_factor_login():
         or time.time() - pending.get("at", 0) > PENDING_2FA_SECONDS
     ):
         session.pop(PENDING_2FA, None)
-        flash("Please log in again.", "info")
+        flash(_("Please log in again."), "info")
         return redirect(url_for("accounts.login"))
     form = TwoFactorForm()
     if form.validate_on_submit():
         address = request.remote_addr or "-"
         if wait := throttle.wait_before_login(user.email, address):
-            form.code.errors.append(f"Too many wrong codes. Please wait {wait.seconds} s and try again.")
+            form.code.errors.append(
+                _("Too many wrong codes. Please wait %(seconds)d s and try again.", seconds=wait.seconds)
+            )
             return render_template("accounts/two_factor_login.html", form=form), 429
         if second_factor.verify(user, form.code.data):
             session.pop(PENDING_2FA, None)
@@ -241,7 +285,7 @@ def two_factor_login():
             record("login.under_attack", object_type="User", email=user.email)
         record("login.2fa_failed", user, actor=user)
         db.session.commit()
-        form.code.errors.append("That code is not correct.")
+        form.code.errors.append(_("That code is not correct."))
         return render_template("accounts/two_factor_login.html", form=form), 401
     return render_template("accounts/two_factor_login.html", form=form)
 
@@ -265,7 +309,7 @@ def two_factor():
             db.session.commit()
             session.pop(PENDING_SECRET, None)
             return render_template("accounts/two_factor.html", recovery_codes=codes, required=required)
-        form.code.errors.append("That code is not correct. Check the time on your phone and try again.")
+        form.code.errors.append(_("That code is not correct. Check the time on your phone and try again."))
     uri = second_factor.provisioning_uri(current_user, secret)
     return render_template(
         "accounts/two_factor.html",
@@ -282,11 +326,11 @@ def disable_two_factor():
     form = DisableTwoFactorForm()
     if form.validate_on_submit() and second_factor.disable(current_user, form.code.data):
         db.session.commit()
-        flash("Two-factor sign-in is off.", "success")
+        flash(_("Two-factor sign-in is off."), "success")
         return redirect(url_for("accounts.account"))
     db.session.rollback()
     flash(
-        "Two-factor sign-in stays on: the code was not correct, or your account type requires it.",
+        _("Two-factor sign-in stays on: the code was not correct, or your account type requires it."),
         "error",
     )
     return redirect(url_for("accounts.two_factor"))
@@ -304,7 +348,7 @@ def revoke_own_token(token_id: int):
     begin_write()
     if revoke_token(token, actor=current_user):
         db.session.commit()
-        flash(f"The API token “{token.name}” is revoked.", "success")
+        flash(_("The API token “%(name)s” is revoked.", name=token.name), "success")
     return redirect(url_for("accounts.account"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import after_this_request, current_app
 from sqlalchemy import select, update
 
 from examsite.database import begin_write
@@ -34,6 +34,32 @@ def enqueue(kind: str, to: str, subject: str, body: str) -> OutboxMessage:
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def send_after_response(ids: list[int]) -> None:
+    """Deliver these messages once the response has gone to the client.
+
+    The request that queued them answers at once, whatever the mail server does (a slow or
+    unreachable server would otherwise hold the page for the SMTP timeout), and the answer takes
+    as long whether or not a message was queued (a "forgot password" page must not tell by its
+    timing which addresses have accounts). What cannot be sent now stays due for
+    `flask mail send-outbox`.
+    """
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def _defer(response):
+        def _send() -> None:
+            with app.app_context():
+                try:
+                    send_due(ids=ids)
+                except Exception:  # never lost: the message stays in the outbox for cron
+                    log.exception("mail %s not sent after the response", ids)
+                finally:
+                    db.session.remove()
+
+        response.call_on_close(_send)
+        return response
 
 
 def send_due(now: datetime | None = None, ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:

@@ -162,3 +162,43 @@ def test_last_used_is_written_at_most_every_few_minutes(app, runner, make_user, 
             assert db.session.scalar(select(ApiToken.last_used_at)) == clock.now()
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_users_create_their_own_token_on_the_account_page(app, login, make_user, clock):
+    from examsite.accounts.models import ApiToken
+
+    admin, trainee = make_user("admin"), make_user("trainee")
+    session = login(admin)
+    # without the CSRF token: refused, nothing created
+    assert session.client.post("/account/tokens", data={"name": "x", "days": "30"}).status_code == 400
+    # bad input: the page says why, nothing created
+    bad = session.form("/account/tokens", {"name": "", "scope": "everything", "days": "0"})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert "Not a valid choice" in html and "Number must be between 1 and 3650" in html
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken.id)) is None
+
+    made = session.form("/account/tokens", {"name": "BI refresh", "scope": "reports:read", "days": "30"})
+    assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store"
+    token = re.search(r'id="new-token-value"[^>]*value="([^"]+)"', made.get_data(as_text=True)).group(1)
+    # the token works on the API, within its scope, for its owner only
+    client = app.test_client()
+    assert client.get("/api/v1/reports/pass-rates", headers=bearer(token)).status_code == 200
+    assert client.post("/api/v1/attempts", json={}, headers=bearer(token)).status_code == 403
+    with app.app_context():
+        row = db.session.scalar(select(ApiToken).where(ApiToken.name == "BI refresh"))
+        assert row.user_id == admin.id and row.scope == "reports:read"
+        assert (row.expires_at - row.created_at).days == 30
+        assert token not in (row.token_hash or "")  # only its hash is stored
+    # shown once: the account page lists it by name, never the token itself
+    page = session.client.get("/account").get_data(as_text=True)
+    assert "BI refresh" in page and token not in page
+
+    # a trainee's token carries a trainee's rights
+    mine = login(trainee).form("/account/tokens", {"name": "my script", "days": "7"})
+    trainee_token = re.search(r'id="new-token-value"[^>]*value="([^"]+)"', mine.get_data(as_text=True)).group(
+        1
+    )
+    assert works(app, trainee_token)
+    assert client.get("/api/v1/reports/pass-rates", headers=bearer(trainee_token)).status_code == 403

@@ -167,3 +167,18 @@ def test_without_mail_server_messages_wait(app, make_user, runner):
         assert message.sent_at is None and message.tries == 0
     result = runner.invoke(args=["mail", "send-outbox"])
     assert result.exit_code == 1 and "MAIL_SERVER is not set" in result.output
+
+
+def test_the_answer_does_not_wait_for_the_mail_server(mail_app, smtp, make_user):
+    """The page answers first; the mail is sent once the response has gone (the WSGI server
+    closes it), so a slow mail server never holds the page and the timing tells nothing."""
+    make_user("trainee", email="waits@example.org")
+    client = mail_app.test_client()
+    token = csrf_from(client.get("/forgot-password").get_data(as_text=True))
+    reply = client.post(
+        "/forgot-password", data={"email": "waits@example.org", "csrf_token": token}, buffered=False
+    )
+    assert reply.status_code == 302
+    assert smtp.messages == []  # answered, nothing sent yet
+    reply.close()  # what the WSGI server does after writing the response
+    assert [m["To"] for m in smtp.messages] == ["waits@example.org"]

@@ -60,3 +60,13 @@ def test_pretest_items_available_for_every_role(tree):
     for role in ROLE_SLUGS:
         pretest = sum(sum(sizes) for sizes in eligible_units(tree, role, "pretest").values())
         assert pretest >= tree.blueprints[role].pretest_items
+
+
+@pytest.mark.parametrize("role", ROLE_SLUGS)
+def test_each_role_tests_ai_and_automation(tree, role):
+    """Issue 22: at least 5% of every role's eligible items are on AI and automation (tag `ai`)."""
+    items = eligible(tree, role)
+    tagged = [i for i in items if "ai" in i.tags]
+    assert len(tagged) / len(items) >= 0.05, f"{role}: {len(tagged)} of {len(items)} tagged ai"
+    # and not only from the shared core bank: the role's own category bank has some
+    assert any(i.bank != CORE for i in tagged), role
