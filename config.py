@@ -74,6 +74,11 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    # LTI 1.3 tool (examsite/lti): the tool's RSA key (created on first use; retired keys stay
+    # published for LTI_RETIRED_KEY_DAYS), and how long a call to a platform may take.
+    LTI_KEY_PATH = os.environ.get("LTI_KEY_PATH", str(INSTANCE_DIR / "lti-tool-key.pem"))
+    LTI_RETIRED_KEY_DAYS = int(os.environ.get("LTI_RETIRED_KEY_DAYS", "30"))
+    LTI_HTTP_TIMEOUT = float(os.environ.get("LTI_HTTP_TIMEOUT", "10"))
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "1"))
     HSTS_SECONDS = 0  # Strict-Transport-Security only where HTTPS is certain (production)
     TESTING = False

@@ -62,6 +62,9 @@ def register_blueprints(app: Flask) -> None:
     from examsite.health import bp as health_bp
     from examsite.instructors.views import bp as instructors_bp
     from examsite.interchange.views import bp as interchange_bp
+    from examsite.lti import framing
+    from examsite.lti.admin import bp as lti_admin_bp
+    from examsite.lti.views import bp as lti_bp
     from examsite.reports.views import bp as reports_bp
     from examsite.skills.views import bp as skills_bp
 
@@ -79,6 +82,9 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     app.register_blueprint(interchange_bp)
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(lti_admin_bp)
+    framing.init_app(app)  # LTI sessions' cookies work inside the LMS's iframe
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
 
@@ -92,6 +98,7 @@ def register_cli(app: Flask) -> None:
     from examsite.delivery.cli import attempts_cli
     from examsite.instructors.cli import stats_cli
     from examsite.interchange.cli import import_external
+    from examsite.lti.cli import lti_cli
     from examsite.mail.cli import mail_cli
     from examsite.reports.cli import reports_cli
     from examsite.skills.cli import skills_command
@@ -108,6 +115,7 @@ def register_cli(app: Flask) -> None:
         certificates_cli,
         mail_cli,
         stats_cli,
+        lti_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(setup_command)

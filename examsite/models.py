@@ -9,6 +9,16 @@ from examsite.catalog.models import Category, ExamSettings, Role
 from examsite.certificates.models import Certificate, CertificateNameChange
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.instructors.models import ItemAnalysisCache
+from examsite.lti.models import (
+    LtiAccount,
+    LtiContext,
+    LtiContextMember,
+    LtiDeployment,
+    LtiLineItem,
+    LtiNonce,
+    LtiPlatform,
+    LtiScore,
+)
 from examsite.mail.models import OutboxMessage
 from examsite.programs.models import Accommodation, Cohort, Institution
 
@@ -31,6 +41,14 @@ __all__ = [
     "Institution",
     "IntegrityEvent",
     "LoginFailure",
+    "LtiAccount",
+    "LtiContext",
+    "LtiContextMember",
+    "LtiDeployment",
+    "LtiLineItem",
+    "LtiNonce",
+    "LtiPlatform",
+    "LtiScore",
     "OutboxMessage",
     "PasswordReset",
     "Item",

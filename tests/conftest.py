@@ -54,6 +54,7 @@ def app(database_url, tmp_path):
         overrides={
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SIGNING_KEY_PATH": str(tmp_path / "signing-key.pem"),
+            "LTI_KEY_PATH": str(tmp_path / "lti-tool-key.pem"),
             "QUESTION_BANKS_PATH": str(FIXTURE_BANKS),
         },
     )

@@ -42,6 +42,7 @@ from examsite.delivery.group_commit import ALONE, REFUSED, WRITTEN, group_commit
 from examsite.delivery.history import closed_month, link_closed_attempts
 from examsite.delivery.models import Attempt, AttemptItem, IntegrityEvent, Response
 from examsite.delivery.scoring import ScoredResponse, score
+from examsite.delivery.signals import attempt_scored
 from examsite.extensions import db
 from examsite.timeutil import UTCDateTime, utcnow
 
@@ -497,6 +498,7 @@ def _score_into(attempt: Attempt, now: datetime) -> None:
         from examsite.certificates.services import issue_certificate
 
         issue_certificate(attempt, now)
+    attempt_scored.send(attempt, now=now)
 
 
 @user_deactivated.connect

@@ -68,6 +68,7 @@ PAGES = [
     "/admin/users",
     "/admin/users/1",
     "/admin/audit",
+    "/admin/lti/",
 ]
 ACTIONS = [
     "/admin/institutions",
@@ -89,6 +90,8 @@ ACTIONS = [
     "/admin/users/1/accommodation/clear",
     "/admin/users/1/one-time-password",
     "/admin/certificates/1/revoke",
+    "/admin/lti/",
+    "/admin/lti/scores/send",
 ]
 
 
