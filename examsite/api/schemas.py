@@ -240,6 +240,10 @@ class Certificate(Reply):
     status: Literal["valid", "revoked", "expired"]
     revoked_reason: str | None
     revoked_at: OptionalTime
+    renews: str | None = Field(default=None, description="Code of the certificate this one renews")
+    renewed_by: str | None = Field(
+        default=None, description="Code of the certificate that renewed this one (its successor)"
+    )
 
 
 class RevokedCredential(Reply):

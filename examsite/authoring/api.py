@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from examsite.api import bp, json_body
 from examsite.authoring import items as operations
-from examsite.authoring import settings
+from examsite.authoring import scenarios, settings
 from examsite.authoring.access import AuthoringError, assigned_banks, item_for, require_staff, role_for
 from examsite.authoring.queries import ItemFilters, find_items
 from examsite.errors import ApiError
@@ -138,3 +138,46 @@ def get_exam(slug: str):
 def put_exam(slug: str):
     data = json_body()
     return jsonify(settings.save_exam(current_user, role_for(current_user, slug), data))
+
+
+@bp.get("/scenarios")
+@staff_api
+def list_scenarios():
+    banks = assigned_banks(current_user)
+    category = request.args.get("category")
+    if category:
+        banks = banks & {category}
+    return jsonify({"scenarios": [s.as_json() for s in scenarios.list_sets(banks)]})
+
+
+@bp.post("/scenarios")
+@staff_api
+def create_scenario():
+    found = scenarios.create_set(current_user, json_body())
+    return jsonify(found.as_json()), 201
+
+
+@bp.get("/scenarios/<scenario_id>")
+@staff_api
+def get_scenario(scenario_id: str):
+    found = scenarios.set_for(current_user, scenario_id)
+    return jsonify({**found.as_json(), "lint": scenarios.lint_set(found)})
+
+
+@bp.put("/scenarios/<scenario_id>")
+@staff_api
+def update_scenario(scenario_id: str):
+    data = json_body()
+    found, _ = scenarios.update_set(current_user, scenarios.set_for(current_user, scenario_id), data)
+    return jsonify(found.as_json())
+
+
+@bp.post("/scenarios/<scenario_id>/review")
+@staff_api
+def review_scenario(scenario_id: str):
+    data = json_body()
+    found = scenarios.set_for(current_user, scenario_id)
+    moved = scenarios.review_set(
+        current_user, found, data.get("action"), data.get("comment"), data.get("status")
+    )
+    return jsonify({**scenarios.set_for(current_user, scenario_id).as_json(), "moved": moved})

@@ -58,10 +58,13 @@ class Draft:
     rationale: str
     tags: list[str] = field(default_factory=list)
     components: list[int] = field(default_factory=list)
+    #: the scenario set the item belongs to: (id, title, case), edited on the set's page
+    scenario: tuple[str, str, str] | None = None
 
     def authored(self) -> dict:
         """The fields an author edits, for comparing two saves and showing a conflict."""
         return {
+            "scenario": list(self.scenario) if self.scenario else None,
             "domain": self.domain,
             "type": self.type,
             "level": self.level,
@@ -181,7 +184,14 @@ def draft_of(version: ItemVersion, bank: str) -> Draft:
         rationale=version.rationale,
         tags=list(version.tags or []),
         components=list(version.components or []),
+        scenario=scenario_of(version),
     )
+
+
+def scenario_of(version: ItemVersion) -> tuple[str, str, str] | None:
+    if not version.scenario_id:
+        return None
+    return (version.scenario_id, version.scenario_title or "", version.scenario_text or "")
 
 
 def item_spec(
@@ -207,9 +217,9 @@ def item_spec(
         keys=list(draft.keys),
         rationale=draft.rationale,
         references=[],
-        scenario_id=None,
-        scenario_title=None,
-        scenario_text=None,
+        scenario_id=draft.scenario[0] if draft.scenario else None,
+        scenario_title=draft.scenario[1] if draft.scenario else None,
+        scenario_text=draft.scenario[2] if draft.scenario else None,
         file="(workspace)",
         line=0,
         lines=lines,

@@ -17,6 +17,7 @@ FIELDS = (
     ("key", "Key"),
     ("rationale", "Rationale"),
     ("tags", "Tags"),
+    ("scenario", "Scenario (case)"),
 )
 
 
@@ -39,6 +40,11 @@ def as_text(version: ItemVersion) -> dict[str, str]:
         "key": ", ".join(sorted(version.keys)),
         "rationale": version.rationale,
         "tags": ", ".join(version.tags or []),
+        "scenario": (
+            f"{version.scenario_id}: {version.scenario_title}\n{version.scenario_text}"
+            if version.scenario_id
+            else ""
+        ),
     }
 
 

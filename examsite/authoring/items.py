@@ -17,7 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from examsite.accounts.models import User
 from examsite.audit.services import record
 from examsite.authoring.access import AuthoringError, require_bank
-from examsite.authoring.content import Draft, domain_specs, draft_of, item_spec, lint_draft, parse_item
+from examsite.authoring.content import (
+    Draft,
+    domain_specs,
+    draft_of,
+    item_spec,
+    lint_draft,
+    parse_item,
+    scenario_of,
+)
 from examsite.authoring.models import ItemComment
 from examsite.banks.loader import BANK_PREFIX, CATEGORY_ROLES, CORE
 from examsite.banks.models import Domain, Item, ItemVersion
@@ -55,6 +63,11 @@ def item_json(item: Item, version: ItemVersion | None = None) -> dict:
         "author": version.author,
         "reviewer": version.reviewer or None,
         "updated_at": isoformat(version.created_at),
+        "scenario": (
+            {"id": version.scenario_id, "title": version.scenario_title, "case": version.scenario_text}
+            if version.scenario_id
+            else None
+        ),
     }
 
 
@@ -101,6 +114,9 @@ def _add_version(
         reviewer=reviewer,
         source_file="",
         tags=list(draft.tags),
+        scenario_id=draft.scenario[0] if draft.scenario else None,
+        scenario_title=draft.scenario[1] if draft.scenario else None,
+        scenario_text=draft.scenario[2] if draft.scenario else None,
         created_by_id=created_by.id if created_by is not None else None,
         roles=_roles_for(item.bank),
     )
@@ -166,6 +182,7 @@ def update_item(user: User, item: Item, data: dict) -> tuple[ItemVersion, bool]:
     draft = parse_item(data, item.bank, domain_specs())
     begin_write()
     db.session.refresh(item, with_for_update=db.engine.dialect.name == "postgresql")
+    draft.scenario = scenario_of(item.latest_version)  # the set's page edits the case, not this one
     try:
         latest = _check_version(item, data)
     except AuthoringError as exc:
@@ -203,6 +220,27 @@ def _authors_since_served(item: Item) -> set[int]:
             )
         )
     )
+
+
+def _check_case_matches_set(item: Item, latest: ItemVersion) -> None:
+    """An item approved alone must not serve another case than its set's other serving items."""
+    others = db.session.execute(
+        select(ItemVersion.scenario_title, ItemVersion.scenario_text)
+        .join(Item, Item.current_version_id == ItemVersion.id)
+        .where(
+            ItemVersion.scenario_id == latest.scenario_id,
+            Item.id != item.id,
+            Item.retired_at.is_(None),
+            ItemVersion.status.in_(SERVED),
+        )
+    ).all()
+    if any((title, text) != (latest.scenario_title, latest.scenario_text) for title, text in others):
+        raise AuthoringError(
+            409,
+            "conflict",
+            f"{item.external_id} has a changed case of scenario set {latest.scenario_id}; "
+            "approve it with its set, so that the set's items serve one case.",
+        )
 
 
 def _set_status(item: Item, version: ItemVersion, status: str) -> None:
@@ -260,6 +298,8 @@ def review(user: User, item: Item, action: object, comment: object, **options) -
             raise AuthoringError(
                 403, "own_item", "You wrote this version; another instructor must approve it."
             )
+        if latest.scenario_id and not options.get("as_set"):
+            _check_case_matches_set(item, latest)
         status = options.get("status") or "active"
         if status not in SERVED:
             raise AuthoringError(

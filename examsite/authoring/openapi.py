@@ -29,8 +29,10 @@ STAFF = {
     "403": _error("Not an instructor of the category or an administrator"),
 }
 ITEM_ERRORS = {**STAFF, "404": _error("No such item (also another category's)")}
+SCENARIO_ERRORS = {**STAFF, "404": _error("No such scenario set (also another category's)")}
 ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+SCENARIO_ID = {"name": "scenario_id", "in": "path", "required": True, "schema": {"type": "string"}}
 INVALID = {"400": _error("Malformed JSON"), "422": _error("Invalid values (with `field`)")}
 
 
@@ -112,6 +114,51 @@ def paths() -> dict:
                 },
             },
         },
+        "/scenarios": {
+            "get": {
+                "summary": "Scenario sets (items sharing one case) in the categories you author in",
+                "parameters": [
+                    {"name": "category", "in": "query", "required": False, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": _json("ScenarioSetList", "The sets"), **STAFF},
+            },
+            "post": {
+                "summary": "Create a set: its case, and the items that share it (each gets a draft version)",
+                "requestBody": _body("ScenarioSetIn"),
+                "responses": {"201": _json("ScenarioSet", "Created"), **STAFF, **INVALID},
+            },
+        },
+        "/scenarios/{scenario_id}": {
+            "get": {
+                "summary": "A set: its case, its items' latest versions and the lint of the set",
+                "parameters": [SCENARIO_ID],
+                "responses": {"200": _json("ScenarioSet", "The set"), **SCENARIO_ERRORS},
+            },
+            "put": {
+                "summary": "Edit the case or the items (send `revision`; 409 when the set changed)",
+                "parameters": [SCENARIO_ID],
+                "requestBody": _body("ScenarioSetIn"),
+                "responses": {
+                    "200": _json("ScenarioSet", "Saved"),
+                    **SCENARIO_ERRORS,
+                    **INVALID,
+                    "409": _error("The set changed since `revision`"),
+                },
+            },
+        },
+        "/scenarios/{scenario_id}/review": {
+            "post": {
+                "summary": "Submit, approve or send back the whole set",
+                "parameters": [SCENARIO_ID],
+                "requestBody": _body("ScenarioSetReviewIn"),
+                "responses": {
+                    "200": _json("ScenarioSet", "Done"),
+                    **SCENARIO_ERRORS,
+                    **INVALID,
+                    "409": _error("Not in a state for that step"),
+                },
+            },
+        },
         "/roles/{slug}/exam": {
             "get": {
                 "summary": "A role's exam settings",
@@ -170,6 +217,10 @@ _ITEM_OUT = {
         "author": {"type": "string"},
         "reviewer": {"type": ["string", "null"]},
         "updated_at": {"type": "string", "format": "date-time"},
+        "scenario": {
+            "type": ["object", "null"],
+            "description": "the scenario set (shared case) the item belongs to: {id, title, case}",
+        },
     },
 }
 _SETTINGS = {
@@ -178,6 +229,16 @@ _SETTINGS = {
     "grace_seconds": {"type": "integer", "minimum": 0},
     "retake_days": {"type": "integer", "minimum": 0},
     "attempts_per_year": {"type": "integer", "minimum": 1},
+    "validity_months": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "description": "Calendar months a certificate stays valid; null: it never expires",
+    },
+    "renewal_ce_hours": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "Continuing-education hours that renew a certificate without the exam; 0: exam only",
+    },
 }
 
 
@@ -238,6 +299,44 @@ def schemas() -> dict:
                 "pretest_items": {"type": "integer"},
                 "domains": {"type": "array", "items": {"type": "object"}},
                 "feasibility": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "ScenarioSetIn": {
+            "type": "object",
+            "required": ["title", "case", "items"],
+            "properties": {
+                "category": {"type": "string", "description": "on POST"},
+                "title": {"type": "string", "maxLength": 300},
+                "case": {"type": "string", "maxLength": 6000, "description": "Markdown"},
+                "items": {"type": "array", "items": {"type": "string"}, "description": "external ids"},
+                "revision": {"type": "string", "description": "required on PUT"},
+            },
+        },
+        "ScenarioSet": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"},
+                "category": {"type": "string"},
+                "title": {"type": "string"},
+                "case": {"type": "string"},
+                "domain": {"type": ["string", "null"]},
+                "revision": {"type": "string"},
+                "items": {"type": "array", "items": {"type": "object"}},
+                "lint": {"type": "array", "items": {"type": "object"}},
+                "moved": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "ScenarioSetList": {
+            "type": "object",
+            "properties": {"scenarios": {"type": "array", "items": {"type": "object"}}},
+        },
+        "ScenarioSetReviewIn": {
+            "type": "object",
+            "required": ["action"],
+            "properties": {
+                "action": {"type": "string", "enum": ["submit", "approve", "request_changes"]},
+                "comment": {"type": "string"},
+                "status": {"type": "string", "enum": ["active", "pretest"], "description": "approve only"},
             },
         },
         "ExamSettingsIn": {"type": "object", "properties": _SETTINGS},

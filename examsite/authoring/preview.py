@@ -9,7 +9,7 @@ from examsite.delivery.content import RowState, VersionData
 from examsite.delivery.presenters import item_view
 
 
-def preview_html(data: dict) -> Markup:
+def preview_html(data: dict, prefix: str = "preview") -> Markup:
     """The question as an exam page shows it (options in authored order; exams shuffle them)."""
     options = tuple(
         (o["id"], o.get("text") or "")
@@ -22,4 +22,9 @@ def preview_html(data: dict) -> Markup:
     version = VersionData(0, 0, kind, stem, options, keys, 0, None, None, None)
     row = RowState(0, 1, version, tuple(o for o, _ in options), False, (), False)
     # The template autoescapes; the Markdown parts are sanitized by delivery's renderer.
-    return Markup(render_template("authoring/_preview.html", item=item_view(row, html=True)))  # noqa: S704
+    return Markup(render_template("authoring/_preview.html", item=item_view(row, html=True), prefix=prefix))  # noqa: S704
+
+
+def case_html(title: str, case: str) -> Markup:
+    """A scenario's case as every exam page of its questions shows it, above the question."""
+    return Markup(render_template("authoring/_case.html", title=title, case=case))  # noqa: S704

@@ -19,13 +19,21 @@ from examsite.banks.loader import CORE
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain
 from examsite.banks.queries import load_pool
 from examsite.catalog.models import Role
-from examsite.catalog.services import ExamChanges, SettingsError, configure_exam
+from examsite.catalog.services import NEVER, ExamChanges, SettingsError, configure_exam
 from examsite.database import begin_write
 from examsite.delivery.assembly import can_fill
 from examsite.extensions import db
 from examsite.timeutil import isoformat, utcnow
 
-EXAM_FIELDS = ("minutes", "passing_percent", "grace_seconds", "retake_days", "attempts_per_year")
+EXAM_FIELDS = (
+    "minutes",
+    "passing_percent",
+    "grace_seconds",
+    "retake_days",
+    "attempts_per_year",
+    "validity_months",
+    "renewal_ce_hours",
+)
 
 
 def role_domains(role: Role) -> list[Domain]:
@@ -147,14 +155,20 @@ def exam_json(role: Role) -> dict:
         "grace_seconds": exam.grace_seconds,
         "retake_days": exam.retake_days,
         "attempts_per_year": exam.attempts_per_year,
+        "validity_months": exam.validity_months,
+        "renewal_ce_hours": exam.renewal_ce_hours,
         "configured_at": isoformat(exam.configured_at) if exam.configured_at else None,
     }
 
 
 def save_exam(user: User, role: Role, data: dict) -> dict:
-    """Change the exam's minutes, passing standard, grace and retake policy (audited)."""
+    """Change the exam's minutes, passing standard, grace, retake policy and certificate validity
+    (audited). `validity_months: null` means certificates issued from now on never expire."""
     values: dict = {}
     for name in EXAM_FIELDS:
+        if name == "validity_months" and name in data and data[name] is None:
+            values[name] = NEVER
+            continue
         if name not in data or data[name] is None:
             continue
         value = data[name]

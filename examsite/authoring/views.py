@@ -3,6 +3,7 @@ edit blueprints and exam settings. Every page checks the user's categories and t
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -12,16 +13,16 @@ from sqlalchemy import select
 from examsite.accounts.models import User
 from examsite.audit.services import record
 from examsite.authoring import items as operations
-from examsite.authoring import settings
+from examsite.authoring import scenarios, settings
 from examsite.authoring.access import AuthoringError, assigned_banks, item_for, role_for, set_assignments
 from examsite.authoring.content import LEVELS, OPTION_IDS, domain_specs, lint_draft, parse_item
 from examsite.authoring.diff import diff_versions
 from examsite.authoring.forms import editor_values, item_data
 from examsite.authoring.images import MAX_BYTES, find_image, store_image, url_for_image
-from examsite.authoring.preview import preview_html
+from examsite.authoring.preview import case_html, preview_html
 from examsite.authoring.queries import FLAGS, PAGE_SIZES, SORTS, ItemFilters, find_items, review_queue
 from examsite.banks.loader import BANK_PREFIX
-from examsite.banks.models import Domain
+from examsite.banks.models import Domain, Item
 from examsite.catalog.models import Category
 from examsite.catalog.services import roles_by_category
 from examsite.database import begin_write
@@ -90,13 +91,21 @@ def _editor(values: dict, banks, item=None, errors=None, problems=None, status=2
             levels=LEVELS,
             errors=errors or {},
             problems=problems or [],
-            preview=preview_html(values_to_data(values)),
+            preview=_with_case(item, preview_html(values_to_data(values))),
             comments=operations.comments(item) if item is not None else [],
             latest=item.latest_version if item is not None else None,
             status_of=operations.item_status,
         ),
         status,
     )
+
+
+def _with_case(item, question):
+    """An item of a scenario set is previewed under its case, as its exam page shows it."""
+    latest = item.latest_version if item is not None else None
+    if latest is None or not latest.scenario_id:
+        return question
+    return case_html(latest.scenario_title or "", latest.scenario_text or "") + question
 
 
 def values_to_data(values: dict) -> dict:
@@ -211,7 +220,12 @@ def check():
         problems = [p.as_dict() for p in found if p.field != "id"]
     except AuthoringError as exc:
         problems = [{"field": exc.extra.get("field", "item"), "message": exc.message, "severity": "error"}]
-    return jsonify({"problems": problems, "preview_html": preview_html(data)})
+    item = (
+        db.session.scalar(select(Item).where(Item.external_id == external_id, Item.bank == bank))
+        if external_id
+        else None
+    )
+    return jsonify({"problems": problems, "preview_html": _with_case(item, preview_html(data))})
 
 
 @bp.post("/items/<int:item_id>/review")
@@ -362,7 +376,11 @@ def exam(slug: str):
     values = settings.exam_json(role)
     if request.method == "POST":
         posted = {}
+        if request.form.get("never_expires"):
+            posted["validity_months"] = None
         for name in settings.EXAM_FIELDS:
+            if name in posted:
+                continue
             raw = request.form.get(name, "").strip()
             if raw:
                 try:
@@ -442,3 +460,162 @@ def item_image(name: str):
     response.headers["Content-Disposition"] = "inline"
     response.headers["Cache-Control"] = "private, max-age=86400, immutable"
     return response
+
+
+# Scenario sets: a shared case and the items that share it (examsite/authoring/scenarios.py).
+
+
+def _scenario_data(form, category: str | None = None) -> dict:
+    return {
+        "category": category or form.get("category"),
+        "title": form.get("title", ""),
+        "case": form.get("case", ""),
+        "items": [i for i in re.split(r"[\s,;]+", form.get("items", "")) if i],
+        "revision": form.get("revision"),
+    }
+
+
+def _scenario_page(scenario, values: dict, banks, errors=None, message=None, status=200):
+    members = scenario.members if scenario is not None else []
+    return (
+        render_template(
+            "authoring/scenario.html",
+            scenario=scenario,
+            values=values,
+            banks=sorted(banks),
+            errors=errors or {},
+            message=message,
+            case_preview=case_html(values.get("title", ""), values.get("case", "")),
+            questions=[
+                (item, version, preview_html(operations.item_json(item, version), prefix=f"q{item.id}"))
+                for item, version in members
+            ],
+            lint=scenarios.lint_set(scenario) if scenario is not None else [],
+            statuses=scenario.statuses() if scenario is not None else {},
+        ),
+        status,
+    )
+
+
+@bp.get("/scenarios")
+@instructor_required
+def scenario_sets():
+    return render_template("authoring/scenarios.html", sets=scenarios.list_sets(assigned_banks(current_user)))
+
+
+@bp.route("/scenarios/new", methods=["GET", "POST"])
+@instructor_required
+@refusals_as_pages
+def new_scenario():
+    banks = assigned_banks(current_user)
+    if not banks:
+        abort(403)
+    if request.method == "GET":
+        values = {
+            "category": request.args.get("category") or sorted(banks)[0],
+            "title": "",
+            "case": "",
+            "items": request.args.get("items", ""),
+        }
+        return _scenario_page(None, values, banks)
+    data = _scenario_data(request.form)
+    values = {**request.form.to_dict(), "items": " ".join(data["items"])}
+    try:
+        found = scenarios.create_set(current_user, data)
+    except AuthoringError as exc:
+        db.session.rollback()
+        if exc.status != 422:
+            raise
+        errors = {exc.extra.get("field", "items"): exc.message}
+        return _scenario_page(None, values, banks, errors=errors, status=422)
+    db.session.commit()
+    flash(
+        f"Scenario set {found.id} saved: each of its {len(found.members)} item(s) has a new draft version.",
+        "success",
+    )
+    return redirect(url_for("authoring.scenario", scenario_id=found.id))
+
+
+@bp.route("/scenarios/<scenario_id>", methods=["GET", "POST"])
+@instructor_required
+@refusals_as_pages
+def scenario(scenario_id: str):
+    found = scenarios.set_for(current_user, scenario_id)
+    values = {
+        "category": found.bank,
+        "title": found.title,
+        "case": found.case,
+        "items": " ".join(i.external_id for i, _ in found.members),
+        "revision": found.revision,
+    }
+    if request.method == "GET":
+        return _scenario_page(found, values, {found.bank})
+    data = _scenario_data(request.form, category=found.bank)
+    posted = {**values, **request.form.to_dict(), "items": " ".join(data["items"])}
+    try:
+        saved, changed = scenarios.update_set(current_user, found, data)
+    except AuthoringError as exc:
+        db.session.rollback()
+        if exc.status not in (409, 422):
+            raise
+        found = scenarios.set_for(current_user, scenario_id)
+        if exc.status == 409:
+            return _scenario_page(found, values, {found.bank}, message=exc.message, status=409)
+        errors = {exc.extra.get("field", "items"): exc.message}
+        return _scenario_page(found, posted, {found.bank}, errors=errors, status=422)
+    db.session.commit()
+    if not changed:
+        flash("Nothing changed; no new versions were saved.", "info")
+    else:
+        flash("Saved: every item the change touched has a new draft version.", "success")
+    if not saved.members:
+        return redirect(url_for("authoring.scenario_sets"))
+    return redirect(url_for("authoring.scenario", scenario_id=scenario_id))
+
+
+@bp.post("/scenarios/<scenario_id>/review")
+@instructor_required
+@refusals_as_pages
+def scenario_review(scenario_id: str):
+    found = scenarios.set_for(current_user, scenario_id)
+    action = request.form.get("action", "")
+    try:
+        moved = scenarios.review_set(
+            current_user,
+            found,
+            action,
+            request.form.get("comment", ""),
+            request.form.get("status") or None,
+        )
+    except AuthoringError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        problems = exc.extra.get("problems") or []
+        flash(exc.message + "".join(f" {p['message']}." for p in problems), "error")
+        return redirect(url_for("authoring.scenario", scenario_id=scenario_id))
+    db.session.commit()
+    done = {
+        "submit": "Submitted for review",
+        "approve": "Approved: the set serves exams started from now on",
+        "request_changes": "Sent back to the authors with your comment",
+    }
+    flash(f"{done[action]} ({', '.join(moved)}).", "success")
+    return redirect(url_for("authoring.scenario", scenario_id=scenario_id))
+
+
+@bp.post("/scenarios/preview")
+@instructor_required
+def scenario_preview():
+    """The case as the trainee will see it, while the author types."""
+    try:
+        data = read_json_body(limit=EDITOR_BODY_LIMIT)
+    except BodyError as exc:
+        return jsonify({"error": exc.code, "message": exc.message}), exc.status
+    if not isinstance(data, dict):
+        return jsonify({"error": "malformed", "message": "Send the case as a JSON object."}), 400
+    if not assigned_banks(current_user):
+        return jsonify({"error": "forbidden", "message": "You are not assigned to any category."}), 403
+    title = data.get("title") if isinstance(data.get("title"), str) else ""
+    case = data.get("case") if isinstance(data.get("case"), str) else ""
+    return jsonify({"preview_html": case_html(title[: scenarios.MAX_TITLE], case[: scenarios.MAX_CASE])})

@@ -13,10 +13,9 @@ import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
-
-from defusedxml.ElementTree import fromstring
 
 from examsite.banks.export import current_items, exporter
 from examsite.templating import render_markdown
@@ -122,17 +121,101 @@ def title_from_stem(stem: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _html_into(parent: ET.Element, markdown: str, dialect: QtiDialect) -> None:
-    """Rendered (sanitized) Markdown as XHTML children of `parent`, in the QTI namespace."""
-    fragment = fromstring(f"<div>{render_markdown(markdown)}</div>")
-    for element in fragment.iter():
+#: the attributes QTI's XHTML subset allows, of those render_markdown keeps (it also keeps the
+#: generic title and lang, which QTI 2.1's body elements do not have)
+_QTI_ATTRIBUTES = {"img": {"src", "alt"}}
+MEDIA_FOLDER = "media"
+
+
+def _html_into(parent: ET.Element, markdown: str, dialect: QtiDialect, media: dict | None = None) -> None:
+    """Rendered (sanitized) Markdown as XHTML children of `parent`, in the QTI namespace.
+
+    Uploaded images go into the package (`media` collects them: name -> bytes) and are referenced
+    relative to the item file; an image that cannot be packaged is replaced by its alt text.
+    """
+    fragment = _xhtml(str(render_markdown(markdown)))
+    parents = {child: element for element in fragment.iter() for child in element}
+    for element in list(fragment.iter()):
+        allowed = _QTI_ATTRIBUTES.get(element.tag, set())
+        for name in [n for n in element.attrib if n not in allowed]:
+            del element.attrib[name]
+        if element.tag == "img" and not _package_image(element, media):
+            _replace_with_text(element, parents[element], element.get("alt") or "")
+            continue
         element.tag = dialect.html(element.tag)
     parent.text = fragment.text
     parent.extend(list(fragment))
 
 
-def _inline_into(parent: ET.Element, markdown: str, dialect: QtiDialect) -> None:
-    _html_into(parent, markdown, dialect)
+_VOID = {"br", "hr", "img", "col"}
+
+
+class _TreeBuilder(HTMLParser):
+    """The sanitizer's HTML (void elements unclosed, as HTML writes them) as an XML element tree."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = ET.Element("div")
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        element = ET.SubElement(self.stack[-1], tag, {k: v or "" for k, v in attrs})
+        if tag not in _VOID:
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        ET.SubElement(self.stack[-1], tag, {k: v or "" for k, v in attrs})
+
+    def handle_endtag(self, tag):
+        if tag in _VOID or tag not in [e.tag for e in self.stack[1:]]:
+            return
+        while self.stack.pop().tag != tag:
+            pass
+
+    def handle_data(self, data):
+        parent = self.stack[-1]
+        if len(parent):
+            parent[-1].tail = (parent[-1].tail or "") + data
+        else:
+            parent.text = (parent.text or "") + data
+
+
+def _xhtml(html: str) -> ET.Element:
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+def _package_image(img: ET.Element, media: dict | None) -> bool:
+    from examsite.authoring.images import URL_PREFIX, find_image
+
+    src = img.get("src") or ""
+    if media is None or not src.startswith(URL_PREFIX):
+        return False
+    name = src.removeprefix(URL_PREFIX)
+    image = find_image(name)
+    if image is None:
+        return False
+    media[name] = image.data
+    img.set("src", f"../{MEDIA_FOLDER}/{name}")  # items live in items/, relative to the item file
+    img.set("alt", img.get("alt") or "")
+    return True
+
+
+def _replace_with_text(element: ET.Element, parent: ET.Element, text: str) -> None:
+    index = list(parent).index(element)
+    joined = text + (element.tail or "")
+    if index == 0:
+        parent.text = (parent.text or "") + joined
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + joined
+    parent.remove(element)
+
+
+def _inline_into(parent: ET.Element, markdown: str, dialect: QtiDialect, media: dict | None = None) -> None:
+    _html_into(parent, markdown, dialect, media)
     if len(parent) == 1 and parent[0].tag == dialect.html("p"):  # a prompt or choice holds inline content
         paragraph = parent[0]
         parent.remove(paragraph)
@@ -140,7 +223,7 @@ def _inline_into(parent: ET.Element, markdown: str, dialect: QtiDialect) -> None
         parent.extend(list(paragraph))
 
 
-def qti_item(external_id: str, version, dialect: QtiDialect = QTI21) -> ET.Element:
+def qti_item(external_id: str, version, dialect: QtiDialect = QTI21, media: dict | None = None) -> ET.Element:
     el, attr = dialect.el, dialect.attr
     root = ET.Element(
         el("assessmentItem"),
@@ -180,7 +263,7 @@ def qti_item(external_id: str, version, dialect: QtiDialect = QTI21) -> ET.Eleme
     rendered = str(render_markdown(stem))
     single_paragraph = rendered.count("<p>") == 1 and rendered.strip().startswith("<p>")
     if not single_paragraph:
-        _html_into(ET.SubElement(body, dialect.html("div")), stem, dialect)
+        _html_into(ET.SubElement(body, dialect.html("div")), stem, dialect, media)
     interaction = ET.SubElement(
         body,
         el("choiceInteraction"),
@@ -191,10 +274,10 @@ def qti_item(external_id: str, version, dialect: QtiDialect = QTI21) -> ET.Eleme
         },
     )
     if single_paragraph:
-        _inline_into(ET.SubElement(interaction, el("prompt")), stem, dialect)
+        _inline_into(ET.SubElement(interaction, el("prompt")), stem, dialect, media)
     for option in version.options:
         choice = ET.SubElement(interaction, el("simpleChoice"), {"identifier": option["id"].upper()})
-        _inline_into(choice, option["text"], dialect)
+        _inline_into(choice, option["text"], dialect, media)
     processing = ET.SubElement(root, el("responseProcessing"))
     condition = ET.SubElement(processing, el("responseCondition"))
     when = ET.SubElement(condition, el("responseIf"))
@@ -209,7 +292,7 @@ def qti_item(external_id: str, version, dialect: QtiDialect = QTI21) -> ET.Eleme
         el("modalFeedback"),
         {attr("outcomeIdentifier"): "FEEDBACK", "identifier": "RATIONALE", attr("showHide"): "show"},
     )
-    _html_into(feedback, version.rationale, dialect)
+    _html_into(feedback, version.rationale, dialect, media)
     return root
 
 
@@ -257,10 +340,12 @@ def qti_package(bank: str, items: list, dialect: QtiDialect) -> bytes:
     resources = ET.SubElement(manifest, f"{c}resources")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        packaged: set[str] = set()
         for item, version in items:
             href = f"items/{item.external_id}.xml"
             ET.register_namespace("", dialect.ns)
-            archive.writestr(href, _xml_bytes(qti_item(item.external_id, version, dialect)))
+            media: dict[str, bytes] = {}
+            archive.writestr(href, _xml_bytes(qti_item(item.external_id, version, dialect, media)))
             resource = ET.SubElement(
                 resources,
                 f"{c}resource",
@@ -268,6 +353,11 @@ def qti_package(bank: str, items: list, dialect: QtiDialect) -> bytes:
             )
             _metadata(resource, item, version, dialect)
             ET.SubElement(resource, f"{c}file", {"href": href})
+            for name, data in sorted(media.items()):
+                ET.SubElement(resource, f"{c}file", {"href": f"{MEDIA_FOLDER}/{name}"})
+                if name not in packaged:
+                    archive.writestr(f"{MEDIA_FOLDER}/{name}", data)
+                    packaged.add(name)
         ET.register_namespace("", dialect.cp_ns)
         archive.writestr("imsmanifest.xml", _xml_bytes(manifest))
     return buffer.getvalue()

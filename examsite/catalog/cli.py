@@ -10,7 +10,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from examsite.catalog.services import ExamChanges, SettingsError, configure_exam, ensure_catalog, get_role
+from examsite.catalog.services import (
+    NEVER,
+    ExamChanges,
+    SettingsError,
+    configure_exam,
+    ensure_catalog,
+    get_role,
+)
 from examsite.database import require_database
 from examsite.extensions import db
 
@@ -28,7 +35,16 @@ def exams_cli() -> None:
 @click.option("--retake-days", type=int, help="Days to wait after an attempt.")
 @click.option("--attempts-per-year", type=int, help="Attempts allowed in any 365 days.")
 @click.option("--grace-seconds", type=int, help="Seconds after the deadline that saves still count.")
-@click.option("--certificate-days", type=int, help="Days a certificate stays valid.")
+@click.option(
+    "--validity-months",
+    type=str,
+    help="Calendar months a certificate stays valid; 'never' for certificates that do not expire.",
+)
+@click.option(
+    "--renewal-ce-hours",
+    type=int,
+    help="Continuing-education hours that renew a certificate without the exam; 0: by exam only.",
+)
 @with_appcontext
 def configure(
     role_slug,
@@ -38,13 +54,21 @@ def configure(
     retake_days,
     attempts_per_year,
     grace_seconds,
-    certificate_days,
+    validity_months,
+    renewal_ce_hours,
 ) -> None:
     """Change a role's exam settings."""
     require_database()
     role = get_role(role_slug)
     if role is None:
         raise click.ClickException(f"unknown role {role_slug!r}; see GET /api/v1/roles for the slugs")
+    if validity_months is not None:
+        if validity_months.strip().lower() == NEVER:
+            validity_months = NEVER
+        elif validity_months.strip().isdigit():
+            validity_months = int(validity_months)
+        else:
+            raise click.BadParameter("a number of months or 'never'", param_hint="--validity-months")
     try:
         applied = configure_exam(
             role,
@@ -55,7 +79,8 @@ def configure(
                 retake_days,
                 attempts_per_year,
                 grace_seconds,
-                certificate_days,
+                validity_months,
+                renewal_ce_hours,
             ),
         )
     except SettingsError as exc:
@@ -65,7 +90,13 @@ def configure(
     exam = role.exam
     click.echo(
         f"{role.slug}: {exam.form_items} items, {exam.minutes} minutes, passing {exam.passing_percent}%, "
-        f"retake after {exam.retake_days} days, {exam.attempts_per_year} attempts per 365 days"
+        f"retake after {exam.retake_days} days, {exam.attempts_per_year} attempts per 365 days, "
+        + (
+            "certificates never expire"
+            if exam.validity_months is None
+            else f"certificates valid {exam.validity_months} months"
+        )
+        + (f", renewable with {exam.renewal_ce_hours} CE hours" if exam.renewal_ce_hours else "")
         + ("" if applied else " (no change)")
     )
 

@@ -59,7 +59,8 @@ class ExamSettings(db.Model):
         CheckConstraint("retake_days >= 0", name="retake_days"),
         CheckConstraint("attempts_per_year > 0", name="attempts_per_year"),
         CheckConstraint("pretest_items >= 0", name="pretest_items"),
-        CheckConstraint("certificate_valid_days > 0", name="certificate_valid_days"),
+        CheckConstraint("validity_months IS NULL OR validity_months > 0", name="validity_months"),
+        CheckConstraint("renewal_ce_hours >= 0", name="renewal_ce_hours"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +72,10 @@ class ExamSettings(db.Model):
     grace_seconds: Mapped[int] = mapped_column(Integer, default=60)
     retake_days: Mapped[int] = mapped_column(Integer, default=90)
     attempts_per_year: Mapped[int] = mapped_column(Integer, default=3)
-    certificate_valid_days: Mapped[int] = mapped_column(Integer, default=730)
+    #: calendar months a certificate stays valid (examsite/certificates/validity.py); None: forever
+    validity_months: Mapped[int | None] = mapped_column(Integer, default=24)
+    #: continuing-education hours that renew a certificate without the exam; 0: renewal by exam only
+    renewal_ce_hours: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: set when an administrator changed these by hand; a changed blueprint no longer overrides
     configured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -57,7 +57,13 @@ class ExamChanges:
     retake_days: int | None = None
     attempts_per_year: int | None = None
     grace_seconds: int | None = None
-    certificate_valid_days: int | None = None
+    #: months a certificate stays valid; NEVER (0 on the command line, null in the API) for no limit
+    validity_months: int | None = None
+    renewal_ce_hours: int | None = None
+
+
+#: `validity_months=NEVER`: certificates issued from now on do not expire
+NEVER = "never"
 
 
 def configure_exam(role: Role, changes: ExamChanges, actor=None) -> dict:
@@ -77,7 +83,11 @@ def configure_exam(role: Role, changes: ExamChanges, actor=None) -> dict:
     positive("retake_days", changes.retake_days, 0, 3650)
     positive("attempts_per_year", changes.attempts_per_year, 1, 100)
     positive("grace_seconds", changes.grace_seconds, 0, 3600)
-    positive("certificate_valid_days", changes.certificate_valid_days, 1, 36500)
+    if changes.validity_months == NEVER:
+        applied["validity_months"] = None
+    else:
+        positive("validity_months", changes.validity_months, 1, 600)
+    positive("renewal_ce_hours", changes.renewal_ce_hours, 0, 1000)
     if changes.passing_percent is not None:
         try:
             percent = Decimal(str(changes.passing_percent))
@@ -90,5 +100,11 @@ def configure_exam(role: Role, changes: ExamChanges, actor=None) -> dict:
         setattr(exam, name, value)
     if applied:
         exam.configured_at = utcnow()
-        record("exam.configure", exam, actor=actor, role=role.slug, **{k: str(v) for k, v in applied.items()})
+        record(
+            "exam.configure",
+            exam,
+            actor=actor,
+            role=role.slug,
+            **{k: "never" if v is None else str(v) for k, v in applied.items()},
+        )
     return applied

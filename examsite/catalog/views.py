@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from examsite.catalog.services import get_role, roles_by_category
+from examsite.certificates.validity import RENEWAL_OPENS_DAYS
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
@@ -35,4 +36,5 @@ def role(slug: str):
         open_attempt=open_attempt,
         retake=retake,
         overlaps=role_overlaps(role.slug),
+        renewal_opens_days=RENEWAL_OPENS_DAYS,
     )

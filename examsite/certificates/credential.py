@@ -77,7 +77,8 @@ class BadgeData:
     role_description: str
     category_name: str
     issued_at: datetime
-    expires_at: datetime
+    #: None: the exam sets no validity period, and the credential has no validUntil (nor exp)
+    expires_at: datetime | None
     verify_url: str
     credential_url: str
     #: a public JSON endpoint answering whether this certificate is revoked (the VCRL list)
@@ -185,7 +186,6 @@ def build_open_badge_credential(data: BadgeData) -> dict[str, Any]:
         ),
         "issuer": issuer,
         "validFrom": _timestamp(data.issued_at),
-        "validUntil": _timestamp(data.expires_at),
         # Kept apart from validFrom so a reissue (after a name correction) keeps the award date.
         "awardedDate": _timestamp(data.issued_at),
         "credentialSubject": {
@@ -201,6 +201,10 @@ def build_open_badge_credential(data: BadgeData) -> dict[str, Any]:
         },
         "credentialStatus": {"id": data.status_url, "type": REVOCATION_LIST_TYPE},
     }
+    if data.expires_at is not None:
+        # VC Data Model 2.0's validUntil (VC 1.1 called it expirationDate); a verifier reports the
+        # credential expired after it, and the JWT carries the same moment as `exp`.
+        credential["validUntil"] = _timestamp(data.expires_at)
     if image := _image(data.achievement_image, f"{data.role_name} badge"):
         credential["image"] = image
     return credential

@@ -67,7 +67,8 @@ class CertificateDocument:
     role_name: str
     category_name: str
     issued_at: datetime
-    expires_at: datetime
+    #: None: the certificate does not expire
+    expires_at: datetime | None
     code: str
     verify_url: str
     status: str  # "valid" | "revoked" | "expired"
@@ -190,7 +191,7 @@ def _details(pdf: FPDF, doc: CertificateDocument) -> None:
     text_w = qr_x - left - 6
     rows = [
         ("Issued", format_date(doc.issued_at)),
-        ("Valid until", format_date(doc.expires_at)),
+        ("Valid until", "does not expire" if doc.expires_at is None else format_date(doc.expires_at)),
         ("Certificate code", doc.code),
     ]
     if doc.score_percent is not None:
@@ -228,7 +229,7 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     """
     if doc.status not in STATUSES:
         raise ValueError(f"unknown certificate status {doc.status!r}")
-    if doc.issued_at.tzinfo is None or doc.expires_at.tzinfo is None:
+    if doc.issued_at.tzinfo is None or (doc.expires_at is not None and doc.expires_at.tzinfo is None):
         raise ValueError("naive datetime: certificate dates must be timezone-aware")
     regular, bold = _font_files()
     holder = _clean(doc.holder)

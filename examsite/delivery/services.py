@@ -73,29 +73,29 @@ def open_attempt_for(user: User, role: Role) -> Attempt | None:
     return attempt
 
 
+def _day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
 def retake_status(user: User, role: Role, now: datetime | None = None) -> RetakeStatus:
     """Whether a new attempt may start now, and if not, why and from when."""
-    from examsite.certificates.models import Certificate
+    from examsite.certificates import validity
+    from examsite.certificates.services import current_certificate
 
     now = now or utcnow()
     exam = role.exam
-    certificate = db.session.scalar(
-        select(Certificate)
-        .where(
-            Certificate.user_id == user.id,
-            Certificate.role_id == role.id,
-            Certificate.revoked_at.is_(None),
-            Certificate.expires_at > now,
-        )
-        .order_by(Certificate.expires_at.desc())
-        .limit(1)
-    )
-    if certificate is not None:
+    # A valid certificate bars a retest until its renewal window opens (90 days before expiry):
+    # a pass then renews it (examsite/certificates/validity.py). One that never expires bars it.
+    certificate = current_certificate(user.id, role.id)
+    if certificate is not None and certificate.expires_at is None:
+        return RetakeStatus(False, "You hold a certificate for this role that does not expire.")
+    if certificate is not None and now < validity.renewal_opens(certificate.expires_at):
+        opens = validity.renewal_opens(certificate.expires_at)
         return RetakeStatus(
             False,
-            f"You hold a valid certificate for this role until "
-            f"{certificate.expires_at:%d %B %Y}; you can retest when it expires.",
-            certificate.expires_at,
+            f"You hold a valid certificate for this role until {_day(certificate.expires_at)}; "
+            f"you can renew it by taking the exam again from {_day(opens)}.",
+            opens,
         )
     past = db.session.scalars(
         select(Attempt)

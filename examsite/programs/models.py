@@ -63,3 +63,18 @@ class Accommodation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Accommodation user={self.user_id} x{self.time_multiplier}>"
+
+
+class InstitutionAdministrator(db.Model):
+    """An administrator limited to one institution's trainees (certificate pages); administrators
+    without a row here are program-wide. Set with `flask users scope`."""
+
+    __tablename__ = "institution_administrators"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"), index=True)
+
+    institution: Mapped[Institution] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<InstitutionAdministrator user={self.user_id} institution={self.institution_id}>"

@@ -107,6 +107,19 @@
     });
   }
 
+  var scenario = document.getElementById("scenario-editor");
+  if (scenario) {
+    var casePreview = document.getElementById("case-preview");
+    var previewCase = debounce(function () {
+      var title = document.getElementById("title").value;
+      var text = document.getElementById("case").value;
+      post(scenario.dataset.previewUrl, { title: title, case: text }).then(function (result) {
+        if (typeof result.preview_html === "string") casePreview.innerHTML = result.preview_html; // sanitized by the server
+      });
+    }, 350);
+    scenario.addEventListener("input", previewCase);
+  }
+
   var blueprint = document.getElementById("blueprint-form");
   if (blueprint) {
     var status = document.getElementById("blueprint-status");

@@ -64,7 +64,7 @@ def test_pass_issues_one_with_expiry(app, passed, clock):
     assert data["holder"] == "Zoë Nguyễn"
     assert data["status"] == "valid"
     assert data["issued_at"].startswith("2026-11-23T09:00")
-    assert data["expires_at"].startswith("2028-11-22T09:00")  # 730 days
+    assert data["expires_at"].startswith("2028-11-23T09:00")  # 24 calendar months
     assert data["role"]["slug"] == ROLE
 
 

@@ -192,6 +192,155 @@ def test_upgrade_fills_in_report_links_for_attempts_already_there(empty_database
         db.engine.dispose()
 
 
+def test_certificate_expiry_upgrade_keeps_certificates_and_converts_days_to_months(empty_database, tmp_path):
+    """Issue 25's revision on a database with certificates and a name change (on SQLite it
+    recreates the certificates table, which other rows refer to): nothing is lost, 365 and 730
+    days become 12 and 24 months, and a downgrade brings the days back."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from examsite.timeutil import UTCDateTime
+
+    app = make_app(empty_database, tmp_path)
+    with app.app_context():
+        from examsite.extensions import db
+
+        upgrade(revision="d7a1c3e5f902")
+        now = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
+        db.session.execute(
+            text("INSERT INTO categories (id, slug, name, description, position) VALUES (1, 'a', 'A', '', 1)")
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO roles (id, slug, category_id, name, track, summary, duties, position) VALUES "
+                "(1, 'r1', 1, 'R1', 'university', '', '', 1), (2, 'r2', 1, 'R2', 'university', '', '', 2)"
+            )
+        )
+        settings = sa.table(
+            "exam_settings",
+            *(sa.column(c) for c in ("role_id", "form_items", "pretest_items", "minutes", "passing_percent")),
+            *(
+                sa.column(c)
+                for c in ("grace_seconds", "retake_days", "attempts_per_year", "certificate_valid_days")
+            ),
+            sa.column("updated_at", UTCDateTime()),
+        )
+        db.session.execute(
+            sa.insert(settings),
+            [
+                {
+                    "role_id": role,
+                    "form_items": 10,
+                    "pretest_items": 0,
+                    "minutes": 60,
+                    "passing_percent": 70,
+                    "grace_seconds": 60,
+                    "retake_days": 90,
+                    "attempts_per_year": 3,
+                    "certificate_valid_days": days,
+                    "updated_at": now,
+                }
+                for role, days in ((1, 365), (2, 730))
+            ],
+        )
+        users = sa.table(
+            "users",
+            *(sa.column(c) for c in ("id", "email", "name", "role", "active", "must_change_password")),
+            sa.column("created_at", UTCDateTime()),
+        )
+        db.session.execute(
+            sa.insert(users),
+            [
+                {
+                    "id": 1,
+                    "email": "t@example.org",
+                    "name": "T",
+                    "role": "trainee",
+                    "active": True,
+                    "must_change_password": False,
+                    "created_at": now,
+                }
+            ],
+        )
+        attempts = sa.table(
+            "attempts",
+            *(sa.column(c) for c in ("id", "user_id", "role_id", "status", "grace_seconds", "minutes")),
+            *(sa.column(c) for c in ("time_multiplier", "passing_percent", "sequence")),
+            *(sa.column(c, UTCDateTime()) for c in ("started_at", "deadline", "closed_at")),
+        )
+        db.session.execute(
+            sa.insert(attempts),
+            [
+                {
+                    "id": 1,
+                    "user_id": 1,
+                    "role_id": 1,
+                    "status": "submitted",
+                    "grace_seconds": 60,
+                    "minutes": 60,
+                    "time_multiplier": 1,
+                    "passing_percent": 70,
+                    "sequence": 1,
+                    "started_at": now,
+                    "deadline": now,
+                    "closed_at": now,
+                }
+            ],
+        )
+        certificates = sa.table(
+            "certificates",
+            *(sa.column(c) for c in ("id", "code", "attempt_id", "user_id", "role_id", "holder_name")),
+            *(sa.column(c) for c in ("role_name", "category_name", "score_percent")),
+            *(sa.column(c, UTCDateTime()) for c in ("issued_at", "expires_at")),
+        )
+        db.session.execute(
+            sa.insert(certificates),
+            [
+                {
+                    "id": 1,
+                    "code": "AAAA-BBBB-CCCC",
+                    "attempt_id": 1,
+                    "user_id": 1,
+                    "role_id": 1,
+                    "holder_name": "T",
+                    "role_name": "R1",
+                    "category_name": "A",
+                    "score_percent": 80,
+                    "issued_at": now,
+                    "expires_at": datetime(2027, 1, 31, 9, 0, tzinfo=UTC),
+                }
+            ],
+        )
+        changes = sa.table(
+            "certificate_name_changes",
+            *(sa.column(c) for c in ("certificate_id", "old_name", "new_name", "reason")),
+            sa.column("changed_at", UTCDateTime()),
+        )
+        db.session.execute(
+            sa.insert(changes),
+            [{"certificate_id": 1, "old_name": "S", "new_name": "T", "reason": "", "changed_at": now}],
+        )
+        db.session.commit()
+        upgrade()
+        months = db.session.execute(
+            text("SELECT role_id, validity_months, renewal_ce_hours FROM exam_settings ORDER BY role_id")
+        )
+        assert [tuple(r) for r in months] == [(1, 12, 0), (2, 24, 0)]
+        row = db.session.execute(text("SELECT code, basis, renews_id FROM certificates")).one()
+        assert tuple(row) == ("AAAA-BBBB-CCCC", "exam", None)
+        assert db.session.execute(text("SELECT certificate_id FROM certificate_name_changes")).scalar() == 1
+        db.session.commit()
+        downgrade(revision="d7a1c3e5f902")
+        days = db.session.execute(text("SELECT certificate_valid_days FROM exam_settings ORDER BY role_id"))
+        assert [r[0] for r in days] == [365, 730]
+        assert db.session.execute(text("SELECT code FROM certificates")).scalar() == "AAAA-BBBB-CCCC"
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_gunicorn_refuses_to_start_without_a_database(tmp_path):
     import os
     import subprocess

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlparse
 
 import jwt
@@ -33,8 +34,19 @@ def _is_uri(value) -> bool:
     return isinstance(value, str) and bool(urlparse(value).scheme)
 
 
-def verify(token: str, fetch: Callable[[str], bytes]) -> dict:
-    """The checked credential with "revoked": bool; VerificationError names the first failed step."""
+def _seconds(value) -> int:
+    _require(isinstance(value, str), "a credential date is missing")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise VerificationError(f"{value!r} is not an xsd:dateTimeStamp") from exc
+    _require(moment.tzinfo is not None, f"{value!r} has no time zone")
+    return int(moment.timestamp())
+
+
+def verify(token: str, fetch: Callable[[str], bytes], now: float | None = None) -> dict:
+    """The checked credential with "revoked" and "expired" (bools); VerificationError names the
+    first failed step. `now` (seconds since the epoch) is the moment of the check."""
     # 1. The JOSE header: an accepted alg and a kid that is a URI.
     header = jwt.get_unverified_header(token)
     _require(header.get("alg") in ACCEPTED_ALGORITHMS, f"alg {header.get('alg')!r} is not RS256 or ES256")
@@ -44,10 +56,13 @@ def verify(token: str, fetch: Callable[[str], bytes]) -> dict:
     jwk = json.loads(fetch(kid))
     _require(jwk.get("kty") in ("EC", "RSA"), "kid does not dereference to an EC or RSA JWK")
     _require(not {"d", "p", "q"} & set(jwk), "the published JWK holds private members")
-    # 3. The signature, with the algorithm from the header.
+    # 3. The signature, with the algorithm from the header (dates are judged below, at `now`).
     try:
         claims = jwt.decode(
-            token, jwt.PyJWK(jwk).key, algorithms=[header["alg"]], options={"verify_exp": False}
+            token,
+            jwt.PyJWK(jwk).key,
+            algorithms=[header["alg"]],
+            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
     except jwt.PyJWTError as exc:
         raise VerificationError(f"signature: {exc}") from exc
@@ -60,8 +75,20 @@ def verify(token: str, fetch: Callable[[str], bytes]) -> dict:
     _require(
         "id" in subject and claims.get("sub") == subject["id"], "sub does not equal credentialSubject.id"
     )
-    if "exp" in claims:
-        _require(claims["exp"] > time.time(), "the credential has expired")
+    # The validity period (OB 3.0 "Verify a Credential", VC Data Model 2.0 section 4.9): exp and
+    # nbf must carry validUntil and validFrom; a credential not yet valid is refused; one past its
+    # validUntil is authentic but reported as expired, which is not the same as revoked.
+    now = time.time() if now is None else now
+    valid_from = _seconds(claims.get("validFrom"))
+    _require(claims.get("nbf") == valid_from, "nbf does not equal validFrom")
+    _require(valid_from <= now, "the credential is not valid yet (validFrom is in the future)")
+    valid_until = claims.get("validUntil")
+    if valid_until is None:
+        _require("exp" not in claims, "exp without validUntil")
+        expired = False
+    else:
+        _require(claims.get("exp") == _seconds(valid_until), "exp does not equal validUntil")
+        expired = now >= claims["exp"]
     # 5. Required properties and their types.
     _require(claims.get("@context", [None])[0] == VC_V2, "the first @context is not VC 2.0")
     _require(
@@ -86,4 +113,4 @@ def verify(token: str, fetch: Callable[[str], bytes]) -> dict:
             isinstance(listing.get("revokedCredential"), list), "status document has no revokedCredential"
         )
         revoked = any(entry.get("id") == claims["id"] for entry in listing["revokedCredential"])
-    return {**claims, "revoked": revoked}
+    return {**claims, "revoked": revoked, "expired": expired}
