@@ -28,9 +28,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('theme')
-        batch_op.drop_column('text_size')
-
-    with op.batch_alter_table('attempt_items', schema=None) as batch_op:
-        batch_op.drop_column('struck')
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch: a batch rebuilds the table,
+    # and SQLite refuses to drop the old users table while other rows refer to it.
+    op.drop_column('users', 'theme')
+    op.drop_column('users', 'text_size')
+    op.drop_column('attempt_items', 'struck')
