@@ -57,8 +57,13 @@ MONTHS = 36
 DAY = 86_400
 
 
-def generate(database_url: str, attempts: int, seed: int = 10, say=print) -> dict:
-    """Insert `attempts` closed attempts (and their trainees, institutions, cohorts)."""
+def generate(database_url: str, attempts: int, seed: int = 10, say=print, results=None) -> dict:
+    """Insert `attempts` closed attempts (and their trainees, institutions, cohorts).
+
+    `results(rng, role_id, score)` -> (correct, scored items, domain_results JSON text) says how
+    an attempt scoring `score` percent splits over domains; by default five made-up domains of
+    25 items per role (the pass-rate reports never read them; bench/skills_bench.py gives the
+    real blueprints' domains)."""
     started = time.perf_counter()
     backend = make_url(database_url).get_backend_name()
     engine = create_engine(database_url)
@@ -89,7 +94,7 @@ def generate(database_url: str, attempts: int, seed: int = 10, say=print) -> dic
     engine.dispose()
     rng = random.Random(seed)
     users, rows, closes = _history(
-        rng, attempts, roles, cohorts, first_user, password_hash, int(now.timestamp()), backend
+        rng, attempts, roles, cohorts, first_user, password_hash, int(now.timestamp()), backend, results
     )
     rows = _with_links(rows, closes, categories, backend)
     say(
@@ -121,10 +126,17 @@ def _history(
     password_hash: str,
     now: int,
     backend: str,
+    results=None,
 ):
     role_mean = {r: 64 + (i * 7) % 15 for i, r in enumerate(roles)}
     weights = ROLE_WEIGHTS[: len(roles)]
     templates = {r: _domain_template(i) for i, r in enumerate(roles)}
+    if results is None:
+
+        def results(rng, role, score):
+            correct = round(score * 1.25)
+            return correct, 125, templates[role] % _split(rng, correct)
+
     stamp = _sqlite_time if backend == "sqlite" else _pg_time
     created = stamp(now - MONTHS * 31 * DAY)
     users: list[tuple] = []
@@ -155,8 +167,8 @@ def _history(
             expired = rng.random() < 0.07
             if expired:
                 score = max(0.0, score - 15)
-            correct = round(score * 1.25)
-            percent = round(correct / 1.25, 2)
+            correct, items, domains = results(rng, role, score)
+            percent = round(correct * 100 / items, 2)
             passed = percent >= 70
             minutes_used = rng.randrange(35, 180)
             rows.append(
@@ -175,10 +187,10 @@ def _history(
                     sequence,
                     stamp(moment + minutes_used * 60),
                     correct,
-                    125,
+                    items,
                     percent,
                     passed,
-                    templates[role] % _split(rng, correct),
+                    domains,
                 )
             )
             closes.append(moment + minutes_used * 60)

@@ -87,6 +87,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="an environment variable for examsite's gunicorn (repeatable; written in the report)",
     )
     parser.add_argument("--skip-reports", action="store_true")
+    parser.add_argument("--skip-skills", action="store_true", help="leave out the skills-gap view")
+    parser.add_argument(
+        "--skills-attempts", type=int, help="attempts for the skills-gap view (default 100,000, quick 10,000)"
+    )
+    parser.add_argument(
+        "--skip-item-analysis",
+        action="store_true",
+        help="skip the item analysis over simulated attempts (bench/item_analysis_bench.py)",
+    )
+    parser.add_argument(
+        "--item-analysis-attempts", type=int, help="simulated attempts to analyse (default 10,000)"
+    )
     parser.add_argument(
         "--wait-quiet",
         type=float,
@@ -115,6 +127,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.saturation_seconds = args.saturation_seconds or (6 if quick else 20)
     args.saturation_rounds = args.saturation_rounds or (1 if quick else 3)
     args.report_attempts = args.report_attempts or (50_000 if quick else 1_000_000)
+    args.skills_attempts = args.skills_attempts or (10_000 if quick else 100_000)
     if args.wait_quiet is None:
         args.wait_quiet = 0 if quick else 600
     args.argv = list(sys.argv[1:] if argv is None else argv)
@@ -311,12 +324,30 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
         floor_acks = floor_paced.acks + (floor_sat.acks if floor_sat else [])
         results["floor_verification"] = verify.check_floor(floor_url, floor.TABLE_NAME, floor_acks).__dict__
 
+    if not args.skip_item_analysis:
+        # Before the reports: their million generated attempts would join the role's analysis.
+        from bench import item_analysis_bench
+
+        results["item_analysis"] = item_analysis_bench.run(
+            scratch.database_url,
+            scratch.env(),
+            args.role,
+            args.item_analysis_attempts or (1_000 if args.quick else 10_000),
+            seed=args.seed,
+            say=say,
+        )
+
     if not args.skip_reports:
         from bench import reports_bench
 
         results["reports"] = reports_bench.run(
             scratch.database_url, args.report_attempts, scratch.directory, scratch.env(), say=say
         )
+    if not args.skip_skills:
+        from bench import skills_bench
+
+        postgres = skills_bench.scratch_url(scratch.database_url if scratch.backend == "postgresql" else None)
+        results["skills"] = skills_bench.run(postgres, args.skills_attempts, say=say)
 
 
 def run_floor(

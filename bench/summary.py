@@ -134,6 +134,32 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
                 peak < 200,
             )
         )
+    skills = results.get("skills")
+    if skills:
+        limit = skills["limit_seconds"]
+        function = skills["function"]["timings"]["one cohort vs all trainees"]["median"]
+        route = skills["http"]["GET /reports/skills (page)"]["median"]
+        attempts = skills["generated"]["attempts"]
+        for label, value in (("gap_rows", function), ("GET /reports/skills", route)):
+            rows.append(
+                (
+                    f"skills gap of one cohort vs all trainees, {attempts:,} attempts ({label}, median)",
+                    f"≤ {limit:g} s",
+                    f"{value:.2f} s",
+                    value <= limit,
+                )
+            )
+    analysis = results.get("item_analysis")
+    if analysis:
+        rows.append(
+            (
+                f"item analysis, {analysis['attempts']:,} attempts, {analysis['responses']:,} responses "
+                "(--recalculate, median)",
+                f"≤ {analysis['target_seconds']:g} s",
+                f"{analysis['median']:.2f} s",
+                analysis["median"] <= analysis["target_seconds"],
+            )
+        )
     return rows
 
 
@@ -326,6 +352,38 @@ def section(results: dict) -> str:
             f"{export['seconds']:.0f} s; peak RSS of the process {export['max_rss_mb']:.0f} MB "
             f"(VmHWM), {export.get('polled_peak_rss_mb', 0):.0f} MB (psutil polling)."
         )
+    skills = results.get("skills")
+    if skills:
+        gen, evidence = skills["generated"], skills["evidence"]
+        out += [
+            "",
+            "### Skills gap",
+            "",
+            f"- Its own scratch database: {gen['attempts']:,} closed attempts for {gen['trainees']:,} "
+            f"trainees in {gen['cohorts']} cohorts over the real blueprints' domains, "
+            f"{evidence['rows']:,} evidence rows.",
+            f"- Implementation timed: {skills['function']['source']}; then the page and the API "
+            "through gunicorn, logged in through the form as an instructor.",
+        ]
+        for label, t in {**skills["function"]["timings"], **skills["http"]}.items():
+            out.append(f"- {label}: first {t['first']:.2f} s, median of 3 {t['median']:.2f} s.")
+    analysis = results.get("item_analysis")
+    if analysis:
+        runs = ", ".join(f"{r:.2f}" for r in analysis["runs"])
+        out += [
+            "",
+            "### Item analysis",
+            "",
+            f"- {analysis['attempts']:,} closed attempts at `{analysis['role']}` "
+            f"({analysis['form_items']} scored items a form, plus pretest), "
+            f"{analysis['responses']:,} item responses over "
+            f"{analysis['item_versions']} item versions; simulated by `flask stats simulate` in "
+            f"{analysis['simulate_seconds']:.0f} s.",
+            f"- Implementation timed: {analysis['source']}.",
+            f"- Runs: {runs} s (median {analysis['median']:.2f} s; CPU of the timing process, median "
+            f"{analysis.get('cpu_median', 0):.2f} s); `flask stats items ROLE --recalculate "
+            f"--json` end to end {analysis['command_seconds']:.2f} s.",
+        ]
     problems = results.get("server_log_errors") or []
     notes = results.get("notes") or []
     if notes or problems:

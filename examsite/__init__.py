@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from examsite.lti.views import bp as lti_bp
     from examsite.reports.views import bp as reports_bp
     from examsite.skills.views import bp as skills_bp
+    from examsite.standards.views import bp as standards_bp
 
     for bp in (
         catalog_bp,
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         authoring_bp,
         media_bp,
         skills_bp,
+        standards_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(interchange_bp)
@@ -101,9 +103,10 @@ def register_cli(app: Flask) -> None:
     from examsite.lti.cli import lti_cli
     from examsite.mail.cli import mail_cli
     from examsite.reports.cli import reports_cli
-    from examsite.skills.cli import skills_command
+    from examsite.skills.cli import institution_command, skills_command
 
     reports_cli.add_command(skills_command)  # `flask reports skills`: skills builds on reports' formatters
+    users_cli.add_command(institution_command)  # `flask users institution`: who sees whose profile
     banks_cli.add_command(import_external)  # `flask banks import-external`: interchange builds on banks
 
     for group in (

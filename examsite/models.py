@@ -20,7 +20,9 @@ from examsite.lti.models import (
     LtiScore,
 )
 from examsite.mail.models import OutboxMessage
-from examsite.programs.models import Accommodation, Cohort, Institution
+from examsite.programs.models import Accommodation, Cohort, Institution, StaffInstitution
+from examsite.skills.models import SkillsEvidence
+from examsite.standards.models import StandardPanelist, StandardRating, StandardStudy
 
 __all__ = [
     "Accommodation",
@@ -35,6 +37,8 @@ __all__ = [
     "Certificate",
     "CertificateNameChange",
     "Cohort",
+    "SkillsEvidence",
+    "StaffInstitution",
     "Domain",
     "EndedSession",
     "ExamSettings",
@@ -60,5 +64,8 @@ __all__ = [
     "Response",
     "RecoveryCode",
     "Role",
+    "StandardPanelist",
+    "StandardRating",
+    "StandardStudy",
     "User",
 ]

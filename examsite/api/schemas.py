@@ -353,7 +353,7 @@ class FormStatistics(Reply):
     passed: int
     pass_rate: float | None
     items: int
-    passing_percent: float
+    passing_percent: float | None = Field(description="None over a category whose roles' standards differ")
     mean: float | None = Field(description="Mean raw score")
     sd: float | None
     kr20: float | None
@@ -367,7 +367,8 @@ class FormStatisticsPair(Reply):
 
 
 class ItemStatistics(Reply):
-    role: str
+    role: str | None = Field(description="The role analysed; None for a category")
+    category: str | None = Field(default=None, description="The category analysed (all its roles)")
     from_: OptionalTime = Field(alias="from")
     to: OptionalTime
     attempts: int
@@ -375,6 +376,28 @@ class ItemStatistics(Reply):
     calculated_at: Time
     items: list[ItemAnalysis]
     forms: FormStatisticsPair
+
+
+class PretestAdvice(Reply):
+    external_id: str
+    item_version_id: int
+    responses: int
+    facility: float | None
+    discrimination: float | None
+    recommendation: Literal["activate", "wait", "revise"] = Field(
+        description="activate: figures in range; wait: too few responses; revise: a figure or flag is off"
+    )
+    reason: str = Field(description="In plain words, why")
+
+
+class PretestRecommendations(Reply):
+    role: str | None
+    category: str | None
+    from_: OptionalTime = Field(alias="from")
+    to: OptionalTime
+    attempts: int
+    calculated_at: Time
+    items: list[PretestAdvice]
 
 
 # --- skills profile ------------------------------------------------------------------------------
@@ -404,6 +427,28 @@ class SkillsProfile(Reply):
     next_roles: list[str] = Field(description="Role slugs: lateral within a category, upward across tracks")
 
 
+class SkillsGapRow(Reply):
+    group: str = Field(
+        description="The cohort (with its institution) or institution; `All trainees` to compare"
+    )
+    group_id: int | None = Field(description="Its id; null for `All trainees` and for trainees in none")
+    domain: str = Field(description="Domain code")
+    domain_name: str
+    trainees: int = Field(ge=0, description="Trainees with scored answers in the domain in the range")
+    not_shown: float = Field(ge=0, le=1, description="Share of those trainees at this level")
+    developing: float = Field(ge=0, le=1)
+    proficient: float = Field(ge=0, le=1)
+    advanced: float = Field(ge=0, le=1)
+
+
+class SkillsGapReport(Reply):
+    by: Literal["cohort", "institution"]
+    group: int | None = Field(description="The one group shown, or null for every group")
+    from_: OptionalTime = Field(alias="from")
+    to: OptionalTime
+    rows: list[SkillsGapRow]
+
+
 #: every model the document describes, by its name in components/schemas
 COMPONENTS: tuple[type[BaseModel], ...] = (
     Error,
@@ -427,5 +472,7 @@ COMPONENTS: tuple[type[BaseModel], ...] = (
     IssuerProfile,
     PassRateReport,
     ItemStatistics,
+    PretestRecommendations,
     SkillsProfile,
+    SkillsGapReport,
 )

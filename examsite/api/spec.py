@@ -236,28 +236,40 @@ def _operations() -> dict:
                 "responses": {"200": _svg("SVG"), "404": _error("Unknown role")},
             }
         },
-        "/roles/{slug}/item-statistics": {
-            "get": {
-                "summary": "Item analysis of a role's exam (instructors, administrators)",
-                "description": "What `flask stats items SLUG --json` prints: the stored analysis of the "
-                "range, calculated when there is none yet.",
-                "parameters": [
-                    _text("slug"),
-                    _query(
-                        "from",
-                        {"type": "string"},
-                        "ISO date or datetime of closing (UTC by default); inclusive",
-                    ),
-                    _query("to", {"type": "string"}, "ISO date or datetime; exclusive"),
-                ],
-                "responses": {
-                    "200": _json(s.ItemStatistics, "Per item and per form"),
-                    "401": _error("Not logged in"),
-                    "403": _error("Not an instructor or administrator"),
-                    "404": _error("Unknown role"),
-                    "422": _error("Bad range (`fields` says which)"),
-                },
+        **{
+            f"/{kind}/{{slug}}/item-statistics": {
+                "get": {
+                    "summary": f"Item analysis of {what} (instructors, administrators)",
+                    "description": "What `flask stats items "
+                    + ("SLUG" if kind == "roles" else "--category SLUG")
+                    + " --json` prints: the stored analysis of the range, calculated when there is "
+                    "none yet.",
+                    "parameters": [_text("slug"), *RANGE],
+                    "responses": {
+                        "200": _json(s.ItemStatistics, "Per item and per form"),
+                        **STATS_ERRORS,
+                        "404": _error(f"Unknown {kind[:-1] if kind == 'roles' else 'category'}"),
+                    },
+                }
             }
+            for kind, what in (("roles", "a role's exam"), ("categories", "every role of a category"))
+        },
+        **{
+            f"/{kind}/{{slug}}/pretest-recommendations": {
+                "get": {
+                    "summary": f"Which pretest items of {what} to activate, with the reason for each",
+                    "description": "From the stored item analysis of the range (calculated when there "
+                    "is none yet): activate when there are enough responses, facility and "
+                    "discrimination are in range and no distractor is dead or out-draws the key.",
+                    "parameters": [_text("slug"), *RANGE],
+                    "responses": {
+                        "200": _json(s.PretestRecommendations, "Per pretest item, those to activate first"),
+                        **STATS_ERRORS,
+                        "404": _error(f"Unknown {kind[:-1] if kind == 'roles' else 'category'}"),
+                    },
+                }
+            }
+            for kind, what in (("roles", "a role's exam"), ("categories", "a category's roles"))
         },
         "/me/skills-profile": {
             "get": {
@@ -279,6 +291,46 @@ def _operations() -> dict:
                     "401": _error("Not logged in, or the bearer token is not valid"),
                     "403": _error("A password change or two-factor set-up comes first, or a token scope"),
                     "422": _error("A text size or theme that is not one of the choices"),
+                },
+            }
+        },
+        "/reports/skills-gap": {
+            "get": {
+                "summary": "Skills gap: per group and domain, the share of trainees at each level "
+                "(instructors and administrators)",
+                "parameters": [
+                    _query("by", {"type": "string", "enum": ["cohort", "institution"]}),
+                    _query(
+                        "group",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                        "One cohort's or institution's id: its rows and the `All trainees` rows",
+                    ),
+                    _query("from", {"type": "string"}, "ISO date or datetime (UTC by default); inclusive"),
+                    _query("to", {"type": "string"}, "ISO date or datetime; exclusive"),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Rows as JSON, or CSV with Accept: text/csv",
+                        "content": {
+                            "application/json": {"schema": _ref(s.SkillsGapReport)},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "401": _error("Not logged in"),
+                    "403": _error("Not an instructor or administrator"),
+                    "422": _error("Bad parameters (`fields` says which)"),
+                },
+            }
+        },
+        "/trainees/{user_id}/skills-profile": {
+            "get": {
+                "summary": "One trainee's skills profile, for the staff of the trainee's institution",
+                "parameters": [_id("user_id")],
+                "responses": {
+                    "200": _json(s.SkillsProfile, "The profile"),
+                    "401": _error("Not logged in"),
+                    "403": _error("Not an instructor or administrator"),
+                    "404": _error("No such trainee in an institution the caller works for"),
                 },
             }
         },
@@ -311,6 +363,18 @@ def _operations() -> dict:
 def _query(name: str, schema: dict, description: str | None = None) -> dict:
     parameter = {"name": name, "in": "query", "schema": schema}
     return parameter | ({"description": description} if description else {})
+
+
+#: the closing-date range of the item-analysis routes
+RANGE = [
+    _query("from", {"type": "string"}, "ISO date or datetime of closing (UTC by default); inclusive"),
+    _query("to", {"type": "string"}, "ISO date or datetime; exclusive"),
+]
+STATS_ERRORS = {
+    "401": _error("Not logged in"),
+    "403": _error("Not an instructor or administrator"),
+    "422": _error("Bad range (`fields` says which)"),
+}
 
 
 def components() -> dict:

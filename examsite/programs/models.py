@@ -78,3 +78,24 @@ class InstitutionAdministrator(db.Model):
 
     def __repr__(self) -> str:
         return f"<InstitutionAdministrator user={self.user_id} institution={self.institution_id}>"
+
+
+class StaffInstitution(db.Model):
+    """An instructor or administrator who works for an institution (set with `flask users institution`).
+
+    Staff see individual skills profiles only of the trainees in their institutions' cohorts;
+    everything else they see only in aggregate (examsite/skills/access.py).
+    """
+
+    __tablename__ = "staff_institutions"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    institution: Mapped[Institution] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<StaffInstitution user={self.user_id} institution={self.institution_id}>"

@@ -1,13 +1,19 @@
-"""`flask reports skills`: the skills-gap report (registered on the reports group)."""
+"""`flask reports skills`: the skills-gap report (registered on the reports group), and
+`flask users institution`: which institution a staff member works for (on the users group)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-from examsite.database import require_database
+from examsite.accounts.models import User, normalize_email
+from examsite.database import begin_write, require_database
+from examsite.extensions import db
+from examsite.programs.models import Institution
 from examsite.reports.formatters import csv_lines, json_text, xlsx_bytes
 from examsite.reports.queries import ReportError, parse_filters
+from examsite.skills.access import AccessError, set_staff_institution
 from examsite.skills.rules import ADVANCED_MIN_ITEMS, MIN_ITEMS
 from examsite.skills.services import ALL_TRAINEES, SKILLS_COLUMNS, skills_gap_rows
 from examsite.timeutil import isoformat, utcnow
@@ -71,3 +77,33 @@ def skills_command(by: str, start: str | None, end: str | None, fmt: str, out: s
                 stream.write(line.encode())
     if out != "-":
         click.echo(f"wrote {len(rows)} rows to {out}", err=True)
+
+
+@click.command("institution")
+@click.argument("email")
+@click.option("--institution", "name", required=True, help="The institution's name.")
+@click.option("--remove", is_flag=True, help="End it: they no longer work for that institution.")
+@with_appcontext
+def institution_command(email: str, name: str, remove: bool) -> None:
+    """Say which institution an instructor or administrator works for (several allowed).
+
+    Staff see individual skills profiles only of trainees in their institutions' cohorts.
+    """
+    require_database()
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {normalize_email(email)}")
+    institution = db.session.scalar(select(Institution).where(Institution.name == name.strip()))
+    if institution is None:
+        raise click.ClickException(f"no institution named {name.strip()!r}")
+    begin_write()
+    try:
+        changed = set_staff_institution(user, institution, remove=remove)
+    except AccessError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    if remove:
+        click.echo(f"{user.email} {'no longer works' if changed else 'did not work'} for {institution.name}")
+    else:
+        click.echo(f"{user.email} {'now works' if changed else 'already works'} for {institution.name}")

@@ -89,3 +89,38 @@ def chart_alt(rows: list[DomainRow]) -> str:
         return "No domains tested yet."
     parts = [f"{row.name}: {row.level_label.lower()} ({row.items} items)" for row in rows]
     return "Proficiency by domain. " + "; ".join(parts) + "."
+
+
+@dataclass(frozen=True)
+class NextStep:
+    slug: str
+    name: str
+    #: "lateral" (a role of a category the trainee has tried) or "upward" (to the university track)
+    kind: str
+    kind_label: str
+    percent: int
+    to_study: tuple[str, ...]
+
+
+def next_steps(profile: SkillsProfile, role_rows_: list[RoleRow], roles) -> list[NextStep]:
+    """The natural next roles in the profile's order, each said to be a lateral or an upward move."""
+    by_slug = {r.slug: r for r in roles}
+    home = {by_slug[s].category.slug for s in profile.attempted if s in by_slug}
+    rows = {r.slug: r for r in role_rows_}
+    steps = []
+    for slug in profile.next_roles:
+        role, row = by_slug.get(slug), rows.get(slug)
+        if role is None or row is None:
+            continue
+        lateral = role.category.slug in home
+        steps.append(
+            NextStep(
+                slug,
+                row.name,
+                "lateral" if lateral else "upward",
+                f"Lateral, within {role.category.name}" if lateral else f"Upward, to the {role.track} track",
+                row.percent,
+                row.to_study,
+            )
+        )
+    return steps

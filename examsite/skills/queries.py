@@ -7,16 +7,28 @@ demand, not stored); `rules.estimate` weighs every item alike until they are.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import Integer, case, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from examsite.banks.models import Blueprint, BlueprintDomain, Domain, ItemVersion
 from examsite.catalog.models import Category, Role
 from examsite.delivery.models import Attempt, AttemptItem
 from examsite.extensions import db
-from examsite.skills.rules import Evidence, RoleBlueprint
+from examsite.skills.evidence import day_number
+from examsite.skills.rules import (
+    ADVANCED_BOUND,
+    ADVANCED_MIN_ITEMS,
+    MIN_ITEMS,
+    PROFICIENT_BOUND,
+    Evidence,
+    RoleBlueprint,
+    Z,
+)
 
 CLOSED = ("submitted", "expired")
 
@@ -76,39 +88,127 @@ def role_names() -> dict[str, str]:
     return dict(db.session.execute(select(Role.slug, Role.name)).all())
 
 
+def domains_by_id() -> dict[int, tuple[str, str]]:
+    return {
+        i: (code, name) for i, code, name in db.session.execute(select(Domain.id, Domain.code, Domain.name))
+    }
+
+
 def domain_names() -> dict[str, str]:
     return dict(db.session.execute(select(Domain.code, Domain.name)).all())
 
 
-def group_evidence(
-    by: str, start: datetime | None, end: datetime | None
-) -> dict[tuple[int, int | None], dict[str, list[Evidence]]]:
-    """Evidence per (trainee, group id) and domain, from attempts closed in [start, end).
+@dataclass(frozen=True)
+class LevelCount:
+    """How many trainees are at `level` in a domain, in one group or (`everyone`) in all."""
 
-    The group is the attempt's cohort or institution at its start (None when it had none).
+    everyone: bool
+    group_id: int | None
+    domain_id: int
+    level: str
+    trainees: int
+
+
+#: rules.level_from_sums in SQL, over a row with items, sw, sw2, sr (the thresholds are parameters)
+_LEVEL = """
+    SELECT {keys},
+           CASE WHEN items < :min_items OR NOT (sw > 0 AND sw2 > 0) THEN 'not_shown'
+                WHEN items >= :advanced_items AND b >= :advanced_bound THEN 'advanced'
+                WHEN b >= :proficient_bound THEN 'proficient'
+                ELSE 'developing' END AS level
+    FROM (
+        SELECT {keys}, items, sw, sw2,
+               (p + :z2 / (2 * n) - :z * sqrt(p * (1 - p) / n + :z2 / (4 * n * n))) / (1 + :z2 / n) AS b
+        FROM (
+            SELECT {keys}, items, sw, sw2,
+                   CASE WHEN sr >= sw THEN 1.0 ELSE sr / NULLIF(sw, 0) END AS p,
+                   sw * sw / NULLIF(sw2, 0) AS n
+            FROM ({sums}) AS sums
+        ) AS shares
+    ) AS bounds
+"""
+_SUMS = """
+    SELECT {keys}, SUM(total) AS items, SUM(total * weight) AS sw,
+           SUM(total * weight * weight) AS sw2, SUM(correct * weight) AS sr
+    FROM skills_evidence WHERE {where}
+    GROUP BY {group_by}
+"""
+
+
+def gap_level_counts(
+    by: str, start: datetime | None, end: datetime | None, group: int | None = None
+) -> list[LevelCount]:
+    """Per group (or only `group`) and domain, and for all trainees, how many trainees are at
+    each level, from the attempts closed in [start, end).
+
+    All in the database, in one statement of two parts: per (trainee, domain[, group]) the
+    recency-weighted sums of skills_evidence (weights stored up to a constant that cancels:
+    evidence.recency_factor) (grouped in the order of its covering indexes, no
+    sort), the level from the sums (rules.level_from_sums, the same thresholds as parameters),
+    then a count per domain and level. The reply is a few rows per group and domain, whatever
+    the number of attempts (bench/skills_bench.py, docs/benchmarks.md). A trainee's level in a
+    group rests on their attempts in that group; in `everyone`, on all their attempts.
     """
-    group = Attempt.cohort_id if by == "cohort" else Attempt.institution_id
-    query = (
-        select(Attempt.user_id, group, Domain.code, Attempt.closed_at, _right(), func.count(AttemptItem.id))
-        .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
-        .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
-        .join(Domain, Domain.id == ItemVersion.domain_id)
-        .where(
-            Attempt.status.in_(CLOSED),
-            Attempt.simulated.is_(False),  # simulated candidates are no one's trainees
-            AttemptItem.is_pretest.is_(False),
-            AttemptItem.correct.is_not(None),
-        )
-        .group_by(Attempt.id, Attempt.user_id, group, Attempt.closed_at, Domain.code)
-    )
+    if db.session.get_bind().dialect.name == "sqlite":
+        _sqlite_math()
+    column = "cohort_id" if by == "cohort" else "institution_id"
+    where = ["1 = 1"]
+    params: dict = {
+        "min_items": MIN_ITEMS,
+        "advanced_items": ADVANCED_MIN_ITEMS,
+        "advanced_bound": ADVANCED_BOUND,
+        "proficient_bound": PROFICIENT_BOUND,
+        "z": Z,
+        "z2": Z * Z,
+    }
     if start is not None:
-        query = query.where(Attempt.closed_at >= start)
+        where.append("closed_day >= :start")
+        params["start"] = day_number(start)
     if end is not None:
-        query = query.where(Attempt.closed_at < end)
-    result: dict[tuple[int, int | None], dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
-    for user_id, group_id, code, closed_at, right, total in db.session.execute(query):
-        result[(user_id, group_id)][code].append(Evidence(closed_at, int(right or 0), int(total)))
-    return result
+        where.append("closed_day < :end")
+        params["end"] = day_number(end)
+    group_where = list(where)
+    if group is not None:
+        group_where.append(f"{column} = :group")
+        params["group"] = group
+    # grouped by the trainee index's columns (the cohort determines the institution)
+    group_by = "user_id, domain_id, institution_id" + (", cohort_id" if by == "cohort" else "")
+    groups = _LEVEL.format(
+        keys="grp, domain_id",
+        sums=_SUMS.format(
+            keys=f"user_id, domain_id, {column} AS grp",
+            where=" AND ".join(group_where),
+            group_by=group_by,
+        ),
+    )
+    everyone = _LEVEL.format(
+        keys="domain_id",
+        sums=_SUMS.format(
+            keys="user_id, domain_id",
+            where=" AND ".join(where),
+            group_by="user_id, domain_id",
+        ),
+    )
+    sql = f"""
+        SELECT 0 AS everyone, grp, domain_id, level, COUNT(*)
+        FROM ({groups}) AS g GROUP BY grp, domain_id, level
+        UNION ALL
+        SELECT 1, NULL, domain_id, level, COUNT(*) FROM ({everyone}) AS a GROUP BY domain_id, level
+    """  # noqa: S608  (every fragment is a constant of this module; values are bound parameters)
+    return [
+        LevelCount(bool(whole), grp, domain_id, level, int(count))
+        for whole, grp, domain_id, level, count in db.session.execute(text(sql), params)
+    ]
+
+
+def _sqlite_math() -> None:
+    """SQLite builds without the math functions get sqrt() from Python (the same results)."""
+    connection = db.session.connection()
+    try:
+        connection.exec_driver_sql("SELECT sqrt(1)")
+    except OperationalError:
+        raw = connection.connection.dbapi_connection
+        raw.create_function("sqrt", 1, math.sqrt, deterministic=True)
 
 
 def group_names(by: str) -> dict[int, str]:

@@ -103,8 +103,7 @@ def wilson_lower_bound(share: float, n: float, z: float = Z) -> float:
 
 
 def _weight(evidence: Evidence, now: datetime) -> float:
-    age_days = max(0.0, (now - evidence.at).total_seconds() / 86400)
-    weight = 0.5 ** (age_days / HALF_LIFE_DAYS)
+    weight = recency_weight((now - evidence.at).total_seconds() / 86400)
     if evidence.difficulty is not None:
         weight *= 0.5 + (1 - min(1.0, max(0.0, evidence.difficulty)))
     return weight
@@ -124,18 +123,32 @@ def estimate(code: str, name: str, evidence: Iterable[Evidence], now: datetime) 
         sum_w2 += w * w * e.total
         sum_right += w * e.correct
         last = e.at if last is None or e.at > last else last
-    if sum_w <= 0:
-        return DomainLevel(code, name, "not_shown", items, last, 0.0)
-    bound = wilson_lower_bound(sum_right / sum_w, sum_w * sum_w / sum_w2)
-    if items < MIN_ITEMS:
-        level = "not_shown"
-    elif items >= ADVANCED_MIN_ITEMS and bound >= ADVANCED_BOUND:
-        level = "advanced"
-    elif bound >= PROFICIENT_BOUND:
-        level = "proficient"
-    else:
-        level = "developing"
+    level, bound = level_from_sums(items, sum_w, sum_w2, sum_right)
     return DomainLevel(code, name, level, items, last, bound)
+
+
+def level_from_sums(items: int, sum_w: float, sum_w2: float, sum_right: float) -> tuple[str, float]:
+    """(level, lower bound) from the weighted sums `estimate` builds, in any common scale.
+
+    `sum_w` = Σ w·total, `sum_w2` = Σ w²·total, `sum_right` = Σ w·correct over the evidence.
+    Multiplying every weight by one constant changes neither the share nor n_eff, so SQL can
+    add up the sums per trainee and domain (examsite/skills/queries.py) and hand them here.
+    """
+    if sum_w <= 0 or sum_w2 <= 0:
+        return "not_shown", 0.0
+    bound = wilson_lower_bound(min(1.0, sum_right / sum_w), sum_w * sum_w / sum_w2)
+    if items < MIN_ITEMS:
+        return "not_shown", bound
+    if items >= ADVANCED_MIN_ITEMS and bound >= ADVANCED_BOUND:
+        return "advanced", bound
+    if bound >= PROFICIENT_BOUND:
+        return "proficient", bound
+    return "developing", bound
+
+
+def recency_weight(age_days: float) -> float:
+    """An answer's recency weight (see the module docstring); future dates count as today."""
+    return 0.5 ** (max(0.0, age_days) / HALF_LIFE_DAYS)
 
 
 def readiness(role: RoleBlueprint, proficient: set[str]) -> Readiness:

@@ -11,7 +11,6 @@ from examsite.skills.rules import (
     DomainLevel,
     Readiness,
     estimate,
-    level_shares,
     next_roles,
     readiness,
     shared_weight,
@@ -26,6 +25,8 @@ class SkillsProfile:
     domains: tuple[DomainLevel, ...]
     roles: tuple[Readiness, ...]
     next_roles: tuple[str, ...]
+    #: slugs of the roles the trainee has attempted (not in the API reply)
+    attempted: frozenset[str] = frozenset()
 
     def as_dict(self) -> dict:
         return {
@@ -59,7 +60,7 @@ def skills_profile(user_id: int, now: datetime | None = None) -> SkillsProfile:
     blueprints = queries.role_blueprints()
     roles = tuple(readiness(role, proficient) for role in blueprints)
     nexts = next_roles(blueprints, {r.slug: r.readiness for r in roles}, attempted)
-    return SkillsProfile(domains, roles, tuple(nexts))
+    return SkillsProfile(domains, roles, tuple(nexts), frozenset(attempted))
 
 
 SKILLS_COLUMNS = (
@@ -71,43 +72,53 @@ SKILLS_COLUMNS = (
 )
 
 
+_ALL = object()  # the key of the `All trainees` rows
+
+
 def skills_gap_rows(
-    by: str, start: datetime | None, end: datetime | None, now: datetime | None = None
+    by: str,
+    start: datetime | None,
+    end: datetime | None,
+    group: int | None = None,
 ) -> list[dict]:
     """Per group and domain, the share of trainees at each level; `All trainees` rows to compare.
 
     A trainee's level in a group rests on their attempts in that group within the range; in the
-    `All trainees` rows, on all their attempts within the range.
+    `All trainees` rows, on all their attempts within the range. With `group` (a cohort's or an
+    institution's id), only that group's rows and the `All trainees` rows. The counts come from
+    one aggregate statement (queries.gap_level_counts), levels as rules.level_from_sums says.
     """
-    now = now or utcnow()
-    per_trainee = queries.group_evidence(by, start, end)
-    names = queries.domain_names()
+    steps = {level: n for n, level in enumerate(LEVELS)}
+    counts: dict[tuple, list[int]] = {}
+    for found in queries.gap_level_counts(by, start, end, group):
+        key = (_ALL if found.everyone else found.group_id, found.domain_id)
+        counts.setdefault(key, [0] * len(LEVELS))[steps[found.level]] += found.trainees
+    domains = queries.domains_by_id()
     group_labels = queries.group_names(by)
-    levels: dict[tuple[str, str], list[str]] = {}
-    overall: dict[int, dict[str, list]] = {}
-    for (user_id, group_id), domains in per_trainee.items():
-        label = group_labels.get(group_id, str(group_id)) if group_id is not None else f"No {by}"
-        for code, rows in domains.items():
-            levels.setdefault((label, code), []).append(estimate(code, "", rows, now).level)
-            overall.setdefault(user_id, {}).setdefault(code, []).extend(rows)
-    for domains in overall.values():
-        for code, rows in domains.items():
-            levels.setdefault((ALL_TRAINEES, code), []).append(estimate(code, "", rows, now).level)
 
-    def order(key):
-        label, code = key
-        return (label == ALL_TRAINEES, label, names.get(code, code))
+    def label(group_id) -> str:
+        if group_id is _ALL:
+            return ALL_TRAINEES
+        if group_id is None:
+            return f"No {by}"
+        return group_labels.get(group_id, str(group_id))
 
-    return [
-        {
-            "group": label,
-            "domain": code,
-            "domain_name": names.get(code, code),
-            "trainees": len(found),
-            **level_shares(found),
-        }
-        for (label, code), found in sorted(levels.items(), key=lambda kv: order(kv[0]))
-    ]
+    rows = []
+    for (group_id, domain_id), found in counts.items():
+        total = sum(found)
+        code, name = domains.get(domain_id, (str(domain_id), str(domain_id)))
+        rows.append(
+            {
+                "group": label(group_id),
+                "group_id": None if group_id is _ALL else group_id,
+                "domain": code,
+                "domain_name": name,
+                "trainees": total,
+                **{level: round(found[n] / total, 4) if total else 0.0 for n, level in enumerate(LEVELS)},
+            }
+        )
+    rows.sort(key=lambda r: (r["group"] == ALL_TRAINEES, r["group"], r["domain_name"], r["domain"]))
+    return rows
 
 
 @dataclass(frozen=True)

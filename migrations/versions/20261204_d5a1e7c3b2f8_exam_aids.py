@@ -3,7 +3,7 @@ text size and theme. The choices are checked by the app (examsite.accounts.prefe
 CHECK constraint would make SQLite rebuild the users table, which every other table refers to.
 
 Revision ID: d5a1e7c3b2f8
-Revises: e5a7c3d91b42
+Revises: 0d42716481be
 Create Date: 2026-12-04 15:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd5a1e7c3b2f8'
-down_revision = 'e5a7c3d91b42'
+down_revision = '0d42716481be'
 branch_labels = None
 depends_on = None
 

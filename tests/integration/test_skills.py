@@ -102,6 +102,17 @@ def test_profile_rests_on_all_attempts(app, trainee, login, clock, runner):
     # ranked by readiness; the university role with nothing shared is no next step
     assert profile["next_roles"] == ["implementation-support-specialist", "health-it-sub-specialist"]
 
+    # the page's career paths: each next step lateral or upward, with its domains still to study
+    html = session.client.get("/me/skills").get_data(as_text=True)
+    steps = html[html.index('<ul class="next-steps">') :]
+    steps = steps[: steps.index("</ul>")]
+    lateral, upward = steps.split("</li>")[:2]
+    assert "Implementation support specialist" in lateral and "Lateral, within Mobile adoption" in lateral
+    assert "75% of its blueprint already shown" in lateral
+    assert "still to study: Workflow" in lateral
+    assert "Health IT sub-specialist" in upward and "Upward, to the university track" in upward
+    assert "still to study: Privacy and security essentials" in upward
+
 
 def test_profile_is_the_trainees_own(app, banks, make_user, login, client):
     assert client.get("/api/v1/me/skills-profile").status_code == 401

@@ -10,9 +10,11 @@ from examsite.skills.rules import (
     Evidence,
     RoleBlueprint,
     estimate,
+    level_from_sums,
     level_shares,
     next_roles,
     readiness,
+    recency_weight,
     shared_weight,
     wilson_lower_bound,
 )
@@ -120,3 +122,44 @@ def test_shared_weight_and_level_shares():
         "proficient": 0.0,
         "advanced": 0.25,
     }
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        [(5, 5, 0)],
+        [(4, 5, 0), (6, 6, 400)],
+        [(1, 6, 10), (12, 12, 0), (3, 3, 900)],
+        [(2, 3, 0)],
+        [(0, 20, 30), (20, 20, 200)],
+    ],
+)
+def test_sums_in_any_scale_give_the_same_level_as_the_evidence(history):
+    """What SQL hands over (sums per trainee and domain, weights times any constant) is what
+    `estimate` computes from the evidence itself."""
+    evidence = [Evidence(NOW - timedelta(days=age), right, total) for right, total, age in history]
+    expected = estimate("d", "D", evidence, NOW)
+    for scale in (1.0, 1e-6, 37.5):
+        weights = [scale * recency_weight(age) for _, _, age in history]
+        sums = (
+            sum(w * total for w, (_, total, _) in zip(weights, history, strict=True)),
+            sum(w * w * total for w, (_, total, _) in zip(weights, history, strict=True)),
+            sum(w * right for w, (right, _, _) in zip(weights, history, strict=True)),
+        )
+        level, bound = level_from_sums(sum(total for _, total, _ in history), *sums)
+        assert level == expected.level
+        assert bound == pytest.approx(expected.lower_bound)
+
+
+def test_no_weight_shows_nothing():
+    assert level_from_sums(0, 0.0, 0.0, 0.0) == ("not_shown", 0.0)
+    assert recency_weight(-30) == 1.0 and recency_weight(365) == pytest.approx(0.5)
+
+
+def test_the_stored_factor_is_the_recency_weight_up_to_the_days_constant():
+    from examsite.skills.evidence import day_number, recency_factor
+
+    today = day_number(NOW)
+    for age in (0, 10, 365, 1000):
+        ratio = recency_factor(today - age) / recency_weight(age)
+        assert ratio == pytest.approx(recency_factor(today))
