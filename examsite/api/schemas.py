@@ -181,6 +181,31 @@ class Saved(Reply):
     choices: list[str] = Field(description="The option ids stored, duplicates removed")
 
 
+class StruckIn(Request):
+    """PUT .../items/{item_id}/struck: the options struck out on the page (a reading aid)."""
+
+    struck: list[StrictStr] = Field(max_length=10, description="Option ids struck out; [] clears them")
+
+
+class Struck(Reply):
+    item_id: int
+    struck: list[str] = Field(description="The option ids stored, duplicates removed")
+
+
+class PreferencesIn(Request):
+    """PUT /me/preferences: what the exam page's text size and contrast controls send."""
+
+    text_size: Literal[100, 125, 150, 175, 200] | None = Field(
+        default=None, description="Text size in percent of the normal size"
+    )
+    theme: Literal["default", "high-contrast"] | None = None
+
+
+class Preferences(Reply):
+    text_size: int = Field(description="Text size in percent of the normal size")
+    theme: str = Field(json_schema_extra={"enum": ["default", "high-contrast"]})
+
+
 class EventIn(Request):
     #: an unknown kind is the service's 422 `unknown_event`, as it always was
     kind: StrictStr = Field(json_schema_extra={"enum": list(INTEGRITY_KINDS)})
@@ -433,6 +458,10 @@ COMPONENTS: tuple[type[BaseModel], ...] = (
     Clock,
     ResponseIn,
     Saved,
+    StruckIn,
+    Struck,
+    PreferencesIn,
+    Preferences,
     Result,
     EventIn,
     Event,

@@ -119,6 +119,21 @@ def _operations() -> dict:
                 },
             }
         },
+        "/attempts/{attempt_id}/items/{item_id}/struck": {
+            "put": {
+                "summary": "Keep the options struck out on one item (a reading aid, never an answer)",
+                "parameters": [ATTEMPT_ID, _id("item_id")],
+                "requestBody": _body(s.StruckIn),
+                "responses": {
+                    "200": _json(s.Struck, "Stored"),
+                    **WRITE,
+                    **TRAINEE,
+                    "404": _error("No such attempt or item (also another user's)"),
+                    "409": _error("The attempt is closed (deadline plus grace passed, or submitted)"),
+                    "422": _error("Unknown option or bad values"),
+                },
+            }
+        },
         "/attempts/{attempt_id}/submit": {
             "post": {
                 "summary": "Submit and score; repeating returns the same result",
@@ -263,6 +278,19 @@ def _operations() -> dict:
                     "200": _json(s.SkillsProfile, "The profile"),
                     "401": TRAINEE["401"],
                     "403": TRAINEE["403"],
+                },
+            }
+        },
+        "/me/preferences": {
+            "put": {
+                "summary": "Set the signed-in user's text size and theme (kept for every page)",
+                "requestBody": _body(s.PreferencesIn),
+                "responses": {
+                    "200": _json(s.Preferences, "The preferences now"),
+                    **WRITE,
+                    "401": _error("Not logged in, or the bearer token is not valid"),
+                    "403": _error("A password change or two-factor set-up comes first, or a token scope"),
+                    "422": _error("A text size or theme that is not one of the choices"),
                 },
             }
         },
