@@ -92,6 +92,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--skills-attempts", type=int, help="attempts for the skills-gap view (default 100,000, quick 10,000)"
     )
     parser.add_argument(
+        "--skip-item-analysis",
+        action="store_true",
+        help="skip the item analysis over simulated attempts (bench/item_analysis_bench.py)",
+    )
+    parser.add_argument(
+        "--item-analysis-attempts", type=int, help="simulated attempts to analyse (default 10,000)"
+    )
+    parser.add_argument(
         "--wait-quiet",
         type=float,
         help="wait up to this many seconds for other processes to leave the CPUs (default 600, quick 0)",
@@ -315,6 +323,19 @@ def run_all(args: argparse.Namespace, scratch, results: dict) -> None:
         results["floor_log_errors"] = _log_errors(floor_log)
         floor_acks = floor_paced.acks + (floor_sat.acks if floor_sat else [])
         results["floor_verification"] = verify.check_floor(floor_url, floor.TABLE_NAME, floor_acks).__dict__
+
+    if not args.skip_item_analysis:
+        # Before the reports: their million generated attempts would join the role's analysis.
+        from bench import item_analysis_bench
+
+        results["item_analysis"] = item_analysis_bench.run(
+            scratch.database_url,
+            scratch.env(),
+            args.role,
+            args.item_analysis_attempts or (1_000 if args.quick else 10_000),
+            seed=args.seed,
+            say=say,
+        )
 
     if not args.skip_reports:
         from bench import reports_bench

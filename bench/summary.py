@@ -149,6 +149,17 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
                     value <= limit,
                 )
             )
+    analysis = results.get("item_analysis")
+    if analysis:
+        rows.append(
+            (
+                f"item analysis, {analysis['attempts']:,} attempts, {analysis['responses']:,} responses "
+                "(--recalculate, median)",
+                f"≤ {analysis['target_seconds']:g} s",
+                f"{analysis['median']:.2f} s",
+                analysis["median"] <= analysis["target_seconds"],
+            )
+        )
     return rows
 
 
@@ -356,6 +367,23 @@ def section(results: dict) -> str:
         ]
         for label, t in {**skills["function"]["timings"], **skills["http"]}.items():
             out.append(f"- {label}: first {t['first']:.2f} s, median of 3 {t['median']:.2f} s.")
+    analysis = results.get("item_analysis")
+    if analysis:
+        runs = ", ".join(f"{r:.2f}" for r in analysis["runs"])
+        out += [
+            "",
+            "### Item analysis",
+            "",
+            f"- {analysis['attempts']:,} closed attempts at `{analysis['role']}` "
+            f"({analysis['form_items']} scored items a form, plus pretest), "
+            f"{analysis['responses']:,} item responses over "
+            f"{analysis['item_versions']} item versions; simulated by `flask stats simulate` in "
+            f"{analysis['simulate_seconds']:.0f} s.",
+            f"- Implementation timed: {analysis['source']}.",
+            f"- Runs: {runs} s (median {analysis['median']:.2f} s; CPU of the timing process, median "
+            f"{analysis.get('cpu_median', 0):.2f} s); `flask stats items ROLE --recalculate "
+            f"--json` end to end {analysis['command_seconds']:.2f} s.",
+        ]
     problems = results.get("server_log_errors") or []
     notes = results.get("notes") or []
     if notes or problems:

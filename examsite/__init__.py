@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from examsite.lti.views import bp as lti_bp
     from examsite.reports.views import bp as reports_bp
     from examsite.skills.views import bp as skills_bp
+    from examsite.standards.views import bp as standards_bp
 
     for bp in (
         catalog_bp,
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         authoring_bp,
         media_bp,
         skills_bp,
+        standards_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(interchange_bp)

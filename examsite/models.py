@@ -22,6 +22,7 @@ from examsite.lti.models import (
 from examsite.mail.models import OutboxMessage
 from examsite.programs.models import Accommodation, Cohort, Institution, StaffInstitution
 from examsite.skills.models import SkillsEvidence
+from examsite.standards.models import StandardPanelist, StandardRating, StandardStudy
 
 __all__ = [
     "Accommodation",
@@ -63,5 +64,8 @@ __all__ = [
     "Response",
     "RecoveryCode",
     "Role",
+    "StandardPanelist",
+    "StandardRating",
+    "StandardStudy",
     "User",
 ]

@@ -30,6 +30,9 @@ class UserRole(StrEnum):
 
 
 USER_ROLES = tuple(r.value for r in UserRole)
+#: the text sizes (percent of the normal size) and themes a user can choose on the exam page
+TEXT_SIZES = (100, 125, 150, 175, 200)
+THEMES = ("default", "high-contrast")
 # argon2id with OWASP's first recommended parameter set for interactive logins (m=19 MiB, t=2,
 # p=1): about a fifth of the CPU and a third of the memory of argon2-cffi's default (64 MiB, t=3,
 # p=4), which let 300 trainees logging in at once queue for a minute on two cores. Hashes made with
@@ -72,6 +75,9 @@ class User(UserMixin, db.Model):
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: display preferences chosen on the exam page, applied to every page (percent; a theme)
+    text_size: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    theme: Mapped[str] = mapped_column(String(16), default="default", server_default="default")
 
     cohort: Mapped[Cohort | None] = relationship()
     accommodation: Mapped[Accommodation | None] = relationship(

@@ -35,6 +35,7 @@ from examsite.accounts.forms import (
     TwoFactorForm,
 )
 from examsite.accounts.models import ApiToken, User, UserRole, hash_password
+from examsite.accounts.preferences import PreferenceError, set_preferences
 from examsite.accounts.services import (
     AccountError,
     change_password,
@@ -201,6 +202,23 @@ def create_own_token():
                 ChangePasswordForm(formdata=None), CreateTokenForm(formdata=None), new_token=token
             )
     return _account_page(ChangePasswordForm(formdata=None), token_form, status=422)
+
+
+@bp.post("/account/preferences")
+@login_required
+def preferences():
+    """Text size and contrast from the exam page's form, without JavaScript (exam.js uses
+    PUT /api/v1/me/preferences); back to the page it came from."""
+    try:
+        text_size = int(request.form["text_size"]) if request.form.get("text_size") else None
+        with unit_of_work():
+            set_preferences(current_user, text_size, request.form.get("theme") or None)
+    except (ValueError, PreferenceError) as exc:
+        message = str(exc) if isinstance(exc, PreferenceError) else "Choose a text size from the list."
+        flash(message, "error")
+    else:
+        flash("Display settings saved.", "success")
+    return redirect(_safe_next(request.form.get("next")))
 
 
 # Endpoints a user who must change their password may still reach.

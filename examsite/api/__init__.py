@@ -72,6 +72,14 @@ def json_body() -> dict:
     return data
 
 
-from examsite.api import attempts, certificates, item_statistics, openapi, reports, roles  # noqa: E402,F401
+from examsite.api import (  # noqa: E402,F401
+    attempts,
+    certificates,
+    item_statistics,
+    openapi,
+    preferences,
+    reports,
+    roles,
+)
 from examsite.authoring import api as authoring_api  # noqa: E402,F401
 from examsite.skills import api as skills_api  # noqa: E402,F401

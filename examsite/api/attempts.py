@@ -9,9 +9,20 @@ from flask_login import current_user
 
 from examsite.accounts.models import UserRole
 from examsite.api import bp, json_body
-from examsite.api.schemas import Attempt, Clock, Event, EventIn, Result, StartAttemptIn, parse_body, reply
+from examsite.api.schemas import (
+    Attempt,
+    Clock,
+    Event,
+    EventIn,
+    Result,
+    StartAttemptIn,
+    Struck,
+    StruckIn,
+    parse_body,
+    reply,
+)
 from examsite.catalog.services import get_role
-from examsite.delivery import services
+from examsite.delivery import aids, services
 from examsite.delivery.presenters import attempt_view, result_view
 from examsite.errors import ApiError
 from examsite.timeutil import isoformat, utcnow
@@ -77,6 +88,16 @@ def save_response(attempt_id: int, item_id: int):
     return jsonify(
         {"saved_at": isoformat(saved_at), "item_id": item_id, "choices": list(dict.fromkeys(choices))}
     )
+
+
+@bp.put("/attempts/<int:attempt_id>/items/<int:item_id>/struck")
+@trainee_api
+def strike_options(attempt_id: int, item_id: int):
+    """The options struck out on one item: a reading aid kept with the attempt, never an answer."""
+    body = parse_body(StruckIn, json_body())
+    with services.delivery_unit():
+        struck = aids.strike_options(current_user, attempt_id, item_id, body.struck)
+    return jsonify(reply(Struck, {"item_id": item_id, "struck": struck}))
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")

@@ -181,6 +181,31 @@ class Saved(Reply):
     choices: list[str] = Field(description="The option ids stored, duplicates removed")
 
 
+class StruckIn(Request):
+    """PUT .../items/{item_id}/struck: the options struck out on the page (a reading aid)."""
+
+    struck: list[StrictStr] = Field(max_length=10, description="Option ids struck out; [] clears them")
+
+
+class Struck(Reply):
+    item_id: int
+    struck: list[str] = Field(description="The option ids stored, duplicates removed")
+
+
+class PreferencesIn(Request):
+    """PUT /me/preferences: what the exam page's text size and contrast controls send."""
+
+    text_size: Literal[100, 125, 150, 175, 200] | None = Field(
+        default=None, description="Text size in percent of the normal size"
+    )
+    theme: Literal["default", "high-contrast"] | None = None
+
+
+class Preferences(Reply):
+    text_size: int = Field(description="Text size in percent of the normal size")
+    theme: str = Field(json_schema_extra={"enum": ["default", "high-contrast"]})
+
+
 class EventIn(Request):
     #: an unknown kind is the service's 422 `unknown_event`, as it always was
     kind: StrictStr = Field(json_schema_extra={"enum": list(INTEGRITY_KINDS)})
@@ -328,7 +353,7 @@ class FormStatistics(Reply):
     passed: int
     pass_rate: float | None
     items: int
-    passing_percent: float
+    passing_percent: float | None = Field(description="None over a category whose roles' standards differ")
     mean: float | None = Field(description="Mean raw score")
     sd: float | None
     kr20: float | None
@@ -342,7 +367,8 @@ class FormStatisticsPair(Reply):
 
 
 class ItemStatistics(Reply):
-    role: str
+    role: str | None = Field(description="The role analysed; None for a category")
+    category: str | None = Field(default=None, description="The category analysed (all its roles)")
     from_: OptionalTime = Field(alias="from")
     to: OptionalTime
     attempts: int
@@ -350,6 +376,28 @@ class ItemStatistics(Reply):
     calculated_at: Time
     items: list[ItemAnalysis]
     forms: FormStatisticsPair
+
+
+class PretestAdvice(Reply):
+    external_id: str
+    item_version_id: int
+    responses: int
+    facility: float | None
+    discrimination: float | None
+    recommendation: Literal["activate", "wait", "revise"] = Field(
+        description="activate: figures in range; wait: too few responses; revise: a figure or flag is off"
+    )
+    reason: str = Field(description="In plain words, why")
+
+
+class PretestRecommendations(Reply):
+    role: str | None
+    category: str | None
+    from_: OptionalTime = Field(alias="from")
+    to: OptionalTime
+    attempts: int
+    calculated_at: Time
+    items: list[PretestAdvice]
 
 
 # --- skills profile ------------------------------------------------------------------------------
@@ -410,6 +458,10 @@ COMPONENTS: tuple[type[BaseModel], ...] = (
     Clock,
     ResponseIn,
     Saved,
+    StruckIn,
+    Struck,
+    PreferencesIn,
+    Preferences,
     Result,
     EventIn,
     Event,
@@ -420,6 +472,7 @@ COMPONENTS: tuple[type[BaseModel], ...] = (
     IssuerProfile,
     PassRateReport,
     ItemStatistics,
+    PretestRecommendations,
     SkillsProfile,
     SkillsGapReport,
 )

@@ -119,6 +119,21 @@ def _operations() -> dict:
                 },
             }
         },
+        "/attempts/{attempt_id}/items/{item_id}/struck": {
+            "put": {
+                "summary": "Keep the options struck out on one item (a reading aid, never an answer)",
+                "parameters": [ATTEMPT_ID, _id("item_id")],
+                "requestBody": _body(s.StruckIn),
+                "responses": {
+                    "200": _json(s.Struck, "Stored"),
+                    **WRITE,
+                    **TRAINEE,
+                    "404": _error("No such attempt or item (also another user's)"),
+                    "409": _error("The attempt is closed (deadline plus grace passed, or submitted)"),
+                    "422": _error("Unknown option or bad values"),
+                },
+            }
+        },
         "/attempts/{attempt_id}/submit": {
             "post": {
                 "summary": "Submit and score; repeating returns the same result",
@@ -221,28 +236,40 @@ def _operations() -> dict:
                 "responses": {"200": _svg("SVG"), "404": _error("Unknown role")},
             }
         },
-        "/roles/{slug}/item-statistics": {
-            "get": {
-                "summary": "Item analysis of a role's exam (instructors, administrators)",
-                "description": "What `flask stats items SLUG --json` prints: the stored analysis of the "
-                "range, calculated when there is none yet.",
-                "parameters": [
-                    _text("slug"),
-                    _query(
-                        "from",
-                        {"type": "string"},
-                        "ISO date or datetime of closing (UTC by default); inclusive",
-                    ),
-                    _query("to", {"type": "string"}, "ISO date or datetime; exclusive"),
-                ],
-                "responses": {
-                    "200": _json(s.ItemStatistics, "Per item and per form"),
-                    "401": _error("Not logged in"),
-                    "403": _error("Not an instructor or administrator"),
-                    "404": _error("Unknown role"),
-                    "422": _error("Bad range (`fields` says which)"),
-                },
+        **{
+            f"/{kind}/{{slug}}/item-statistics": {
+                "get": {
+                    "summary": f"Item analysis of {what} (instructors, administrators)",
+                    "description": "What `flask stats items "
+                    + ("SLUG" if kind == "roles" else "--category SLUG")
+                    + " --json` prints: the stored analysis of the range, calculated when there is "
+                    "none yet.",
+                    "parameters": [_text("slug"), *RANGE],
+                    "responses": {
+                        "200": _json(s.ItemStatistics, "Per item and per form"),
+                        **STATS_ERRORS,
+                        "404": _error(f"Unknown {kind[:-1] if kind == 'roles' else 'category'}"),
+                    },
+                }
             }
+            for kind, what in (("roles", "a role's exam"), ("categories", "every role of a category"))
+        },
+        **{
+            f"/{kind}/{{slug}}/pretest-recommendations": {
+                "get": {
+                    "summary": f"Which pretest items of {what} to activate, with the reason for each",
+                    "description": "From the stored item analysis of the range (calculated when there "
+                    "is none yet): activate when there are enough responses, facility and "
+                    "discrimination are in range and no distractor is dead or out-draws the key.",
+                    "parameters": [_text("slug"), *RANGE],
+                    "responses": {
+                        "200": _json(s.PretestRecommendations, "Per pretest item, those to activate first"),
+                        **STATS_ERRORS,
+                        "404": _error(f"Unknown {kind[:-1] if kind == 'roles' else 'category'}"),
+                    },
+                }
+            }
+            for kind, what in (("roles", "a role's exam"), ("categories", "a category's roles"))
         },
         "/me/skills-profile": {
             "get": {
@@ -251,6 +278,19 @@ def _operations() -> dict:
                     "200": _json(s.SkillsProfile, "The profile"),
                     "401": TRAINEE["401"],
                     "403": TRAINEE["403"],
+                },
+            }
+        },
+        "/me/preferences": {
+            "put": {
+                "summary": "Set the signed-in user's text size and theme (kept for every page)",
+                "requestBody": _body(s.PreferencesIn),
+                "responses": {
+                    "200": _json(s.Preferences, "The preferences now"),
+                    **WRITE,
+                    "401": _error("Not logged in, or the bearer token is not valid"),
+                    "403": _error("A password change or two-factor set-up comes first, or a token scope"),
+                    "422": _error("A text size or theme that is not one of the choices"),
                 },
             }
         },
@@ -323,6 +363,18 @@ def _operations() -> dict:
 def _query(name: str, schema: dict, description: str | None = None) -> dict:
     parameter = {"name": name, "in": "query", "schema": schema}
     return parameter | ({"description": description} if description else {})
+
+
+#: the closing-date range of the item-analysis routes
+RANGE = [
+    _query("from", {"type": "string"}, "ISO date or datetime of closing (UTC by default); inclusive"),
+    _query("to", {"type": "string"}, "ISO date or datetime; exclusive"),
+]
+STATS_ERRORS = {
+    "401": _error("Not logged in"),
+    "403": _error("Not an instructor or administrator"),
+    "422": _error("Bad range (`fields` says which)"),
+}
 
 
 def components() -> dict:

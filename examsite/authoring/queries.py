@@ -18,7 +18,8 @@ from examsite.authoring.models import ItemComment
 from examsite.banks.models import Domain, Item, ItemStatus, ItemVersion
 from examsite.catalog.models import Category, Role
 from examsite.extensions import db
-from examsite.instructors.queries import role_item_report
+from examsite.instructors.analysis import FLAG_CODES
+from examsite.instructors.item_analysis import Scope, cached
 
 SORTS = {
     "id": (Item.external_id,),
@@ -28,7 +29,8 @@ SORTS = {
     "status": (ItemVersion.status, Item.external_id),
 }
 PAGE_SIZES = (25, 50, 100)
-FLAGS = ("any", "very easy", "very hard: check the key", "low discrimination: review")
+#: the item analysis's flags (examsite/instructors/analysis.py), and "any" of them
+FLAGS = {"any": "Any flag", **{code: code.replace("_", " ").capitalize() for code in FLAG_CODES}}
 
 
 @dataclass
@@ -41,7 +43,7 @@ class ItemFilters:
     status: str = ""
     tag: str = ""
     author: str = ""
-    #: an item-statistics flag ("very easy", ...; "any" for all), from closed attempts
+    #: an item-analysis flag code ("very_easy", ...; "any" for all), from the stored analyses
     flag: str = ""
     sort: str = "id"
     descending: bool = False
@@ -144,14 +146,19 @@ def _filtered(filters: ItemFilters, columns):
 
 
 def flagged_items(banks: set[str], flag: str) -> set[str]:
-    """External ids the item statistics flag, over the roles of these banks' categories (one
-    aggregate query per role, run only when the filter asks for it)."""
+    """External ids the item analysis flags, over the roles of these banks' categories.
+
+    Read from each role's stored analysis of all its closed attempts (what its item-analysis page
+    shows after Calculate): a search never starts a pass over the responses. A role never
+    calculated flags nothing.
+    """
     roles = db.session.scalars(select(Role).join(Category).where(Category.slug.in_(sorted(banks))))
     found: set[str] = set()
     for role in roles:
-        for stat in role_item_report(role)["items"]:
-            if stat.flag and stat.flag != "too few responses" and flag in ("any", stat.flag):
-                found.add(stat.external_id)
+        entry = cached(Scope(role))
+        for item in entry.payload["items"] if entry is not None else []:
+            if any(flag in ("any", f["code"]) for f in item["flags"]):
+                found.add(item["external_id"])
     return found
 
 

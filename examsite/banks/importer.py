@@ -291,6 +291,8 @@ def _apply_blueprint(spec, role: Role, domains: dict[str, Domain], summary: Impo
     exam = role.exam
     if exam.configured_at is None:
         exam.form_items, exam.pretest_items = spec.form_items, spec.pretest_items
+        if exam.passing_percent != spec.passing_percent:
+            exam.passing_standard_study_id = None
         exam.minutes, exam.passing_percent = spec.minutes, spec.passing_percent
     else:
         exam.pretest_items = spec.pretest_items

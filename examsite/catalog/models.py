@@ -78,6 +78,10 @@ class ExamSettings(db.Model):
     renewal_ce_hours: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: set when an administrator changed these by hand; a changed blueprint no longer overrides
     configured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the standard-setting study whose cut is the passing percent; cleared when it is changed otherwise
+    passing_standard_study_id: Mapped[int | None] = mapped_column(
+        ForeignKey("standard_studies.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     role: Mapped[Role] = relationship(back_populates="exam")

@@ -96,6 +96,8 @@ def configure_exam(role: Role, changes: ExamChanges, actor=None) -> dict:
         if not (Decimal(0) < percent <= Decimal(100)):
             raise SettingsError(f"passing percent must be above 0 and at most 100, not {percent}")
         applied["passing_percent"] = percent
+        if percent != exam.passing_percent:
+            exam.passing_standard_study_id = None  # no longer the study's cut
     for name, value in applied.items():
         setattr(exam, name, value)
     if applied:

@@ -26,6 +26,7 @@ def role(slug: str):
     # Function-local, as delivery's: the catalog sits below delivery and skills, which build on it.
     from examsite.delivery.services import open_attempt_for, retake_status
     from examsite.skills.services import role_overlaps
+    from examsite.standards.services import passing_standard_source
 
     open_attempt = retake = your_minutes = None
     if current_user.is_authenticated:
@@ -41,5 +42,6 @@ def role(slug: str):
         retake=retake,
         your_minutes=your_minutes,
         overlaps=role_overlaps(role.slug),
+        standard_set=passing_standard_source(role),
         renewal_opens_days=RENEWAL_OPENS_DAYS,
     )

@@ -8,12 +8,20 @@ Fonts are the DejaVu Sans files bundled with matplotlib (already a dependency fo
 Latin, Greek, Cyrillic or Vietnamese name renders without fetching anything at run time. Output is
 deterministic for the same document (the creation date is the issue date), which lets callers cache
 it and send an ETag.
+
+The PDF is tagged for screen readers (PDF/UA's structure): the catalog's /Lang and /MarkInfo, a
+structure tree in reading order (the title as /H1, every other line of text as /P, the QR code as
+a /Figure with alternative text) and the decoration (frame, watermark) marked as artifacts.
+fpdf2 tags figures itself; text is wrapped the same way by `_tagged`, through fpdf2's structure
+builder (pinned version; tests/unit/test_certificate_pdf_tags.py reads the result back with pikepdf).
 """
 
 from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -21,7 +29,7 @@ from pathlib import Path
 
 import matplotlib
 import segno
-from fpdf import FPDF
+from fpdf import FPDF, ViewerPreferences
 
 STATUSES = ("valid", "revoked", "expired")
 
@@ -101,6 +109,24 @@ def _qr_png(url: str) -> io.BytesIO:
     return buffer
 
 
+@contextmanager
+def _tagged(pdf: FPDF, struct_type: str) -> Iterator[None]:
+    """Mark what is drawn inside as one structure element (H1, P) in reading order."""
+    mcid = pdf.struct_builder.next_mcid_for_page(pdf.page)
+    pdf._add_marked_content(struct_type=f"/{struct_type}", mcid=mcid)  # noqa: SLF001 - see module doc
+    pdf._out(f"/{struct_type} <</MCID {mcid}>> BDC")  # noqa: SLF001
+    yield
+    pdf._out("EMC")  # noqa: SLF001
+
+
+@contextmanager
+def _artifact(pdf: FPDF) -> Iterator[None]:
+    """Decoration a screen reader skips (PDF/UA: everything is either tagged or an artifact)."""
+    pdf._out("/Artifact BMC")  # noqa: SLF001
+    yield
+    pdf._out("EMC")  # noqa: SLF001
+
+
 def _fit_font_size(pdf: FPDF, text: str, style: str, size: float, width: float, floor: float) -> float:
     """The largest size up to `size` at which `text` fits one line of `width`, floor at least."""
     while size > floor:
@@ -111,7 +137,7 @@ def _fit_font_size(pdf: FPDF, text: str, style: str, size: float, width: float, 
     return floor
 
 
-def _centered(pdf: FPDF, text: str, *, style: str, size: float, color=_INK) -> None:
+def _centered(pdf: FPDF, text: str, *, style: str, size: float, color=_INK, tag: str = "P") -> None:
     width = _PAGE_W - 2 * _MARGIN - 10
     size = _fit_font_size(pdf, text, style, size, width, floor=size * 0.6)
     pdf.set_font(_FONT, style, size)
@@ -119,13 +145,14 @@ def _centered(pdf: FPDF, text: str, *, style: str, size: float, color=_INK) -> N
     pdf.set_x(_MARGIN + 5)
     # multi_cell wraps what still does not fit at the floor size instead of running off the page;
     # the line height follows the size actually used (1 pt = 0.3528 mm, plus leading).
-    pdf.multi_cell(width, size * 0.3528 * 1.3, text, align="C", new_x="LMARGIN", new_y="NEXT")
+    with _tagged(pdf, tag):
+        pdf.multi_cell(width, size * 0.3528 * 1.3, text, align="C", new_x="LMARGIN", new_y="NEXT")
 
 
 def _status_banner(pdf: FPDF, doc: CertificateDocument) -> None:
     word = doc.status.upper()
     # A large diagonal watermark under the banner, so a cropped or photocopied page still shows it.
-    with pdf.local_context(fill_opacity=0.12), pdf.rotation(25, _PAGE_W / 2, _PAGE_H / 2):
+    with _artifact(pdf), pdf.local_context(fill_opacity=0.12), pdf.rotation(25, _PAGE_W / 2, _PAGE_H / 2):
         pdf.set_font(_FONT, "B", 110)
         pdf.set_text_color(*_ALERT)
         pdf.set_xy(0, _PAGE_H / 2 - 20)
@@ -140,21 +167,25 @@ def _status_banner(pdf: FPDF, doc: CertificateDocument) -> None:
     pdf.set_text_color(255, 255, 255)
     pdf.set_xy(_MARGIN, _MARGIN - 6)
     pdf.set_font(_FONT, "B", 22)
-    pdf.cell(_PAGE_W - 2 * _MARGIN, 11, word, align="C", fill=True, new_x="LMARGIN", new_y="NEXT")
+    with _tagged(pdf, "P"):
+        pdf.cell(_PAGE_W - 2 * _MARGIN, 11, word, align="C", fill=True, new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(_MARGIN)
     pdf.set_font(_FONT, "", 11)
-    pdf.multi_cell(_PAGE_W - 2 * _MARGIN, 6, detail, align="C", fill=True, new_x="LMARGIN", new_y="NEXT")
+    with _tagged(pdf, "P"):
+        pdf.multi_cell(_PAGE_W - 2 * _MARGIN, 6, detail, align="C", fill=True, new_x="LMARGIN", new_y="NEXT")
 
 
 def _details(pdf: FPDF, doc: CertificateDocument) -> None:
     """Dates, code and URL bottom left; the QR code bottom right."""
     qr_x = _PAGE_W - _MARGIN - 6 - _QR_SIZE
     qr_y = _PAGE_H - _MARGIN - 10 - _QR_SIZE
-    pdf.image(_qr_png(doc.verify_url), x=qr_x, y=qr_y, w=_QR_SIZE, h=_QR_SIZE)
+    alt = f"QR code: scan it to open the verification page {doc.verify_url}"
+    pdf.image(_qr_png(doc.verify_url), x=qr_x, y=qr_y, w=_QR_SIZE, h=_QR_SIZE, alt_text=alt)
     pdf.set_font(_FONT, "", 8)
     pdf.set_text_color(*_MUTED)
     pdf.set_xy(qr_x, qr_y + _QR_SIZE)
-    pdf.cell(_QR_SIZE, 5, "Scan to verify", align="C")
+    with _tagged(pdf, "P"):
+        pdf.cell(_QR_SIZE, 5, "Scan to verify", align="C")
 
     left = _MARGIN + 8
     text_w = qr_x - left - 6
@@ -168,23 +199,26 @@ def _details(pdf: FPDF, doc: CertificateDocument) -> None:
     y = qr_y + 2
     for label, value in rows:
         pdf.set_xy(left, y)
-        pdf.set_font(_FONT, "", 10)
-        pdf.set_text_color(*_MUTED)
-        pdf.cell(38, 6.5, label)
-        pdf.set_font(_FONT, "B", 11)
-        pdf.set_text_color(*_INK)
-        pdf.cell(text_w - 38, 6.5, value)
+        with _tagged(pdf, "P"):
+            pdf.set_font(_FONT, "", 10)
+            pdf.set_text_color(*_MUTED)
+            pdf.cell(38, 6.5, label)
+            pdf.set_font(_FONT, "B", 11)
+            pdf.set_text_color(*_INK)
+            pdf.cell(text_w - 38, 6.5, value)
         y += 6.5
     pdf.set_xy(left, y + 2)
     pdf.set_font(_FONT, "", 10)
     pdf.set_text_color(*_MUTED)
-    pdf.cell(text_w, 6, "Check that this certificate is genuine and current at:")
+    with _tagged(pdf, "P"):
+        pdf.cell(text_w, 6, "Check that this certificate is genuine and current at:")
     # One line, shrunk to fit: a URL broken across lines is one nobody can type back in.
     size = _fit_font_size(pdf, doc.verify_url, "", 10, text_w, floor=6)
     pdf.set_font(_FONT, "", size)
     pdf.set_text_color(*_ACCENT)
     pdf.set_xy(left, y + 8)
-    pdf.cell(text_w, 6, doc.verify_url, link=doc.verify_url)
+    with _tagged(pdf, "P"):
+        pdf.cell(text_w, 6, doc.verify_url, link=doc.verify_url)
 
 
 def render_certificate_pdf(doc: CertificateDocument) -> bytes:
@@ -212,16 +246,18 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     pdf.set_creator(doc.issuer_name)
     pdf.set_keywords(f"certificate competency {doc.code}")
     pdf.set_lang("en")
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)  # PDF/UA: title, not file name
     # A fixed creation date makes the bytes reproducible for the same certificate.
     pdf.set_creation_date(doc.issued_at.astimezone(UTC))
     pdf.add_page()
 
     # Frame: a double rule, classic for certificates and cheap to draw.
-    pdf.set_draw_color(*_ACCENT)
-    pdf.set_line_width(1.2)
-    pdf.rect(8, 8, _PAGE_W - 16, _PAGE_H - 16)
-    pdf.set_line_width(0.3)
-    pdf.rect(11, 11, _PAGE_W - 22, _PAGE_H - 22)
+    with _artifact(pdf):
+        pdf.set_draw_color(*_ACCENT)
+        pdf.set_line_width(1.2)
+        pdf.rect(8, 8, _PAGE_W - 16, _PAGE_H - 16)
+        pdf.set_line_width(0.3)
+        pdf.rect(11, 11, _PAGE_W - 22, _PAGE_H - 22)
 
     top = _MARGIN + 14
     if doc.status != "valid":
@@ -229,7 +265,7 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
         top = pdf.get_y() + 5
 
     pdf.set_y(top)
-    _centered(pdf, "Certificate of competency", style="B", size=32, color=_ACCENT)
+    _centered(pdf, "Certificate of competency", style="B", size=32, color=_ACCENT, tag="H1")
     pdf.ln(6)
     _centered(pdf, "This certifies that", style="", size=13, color=_MUTED)
     pdf.ln(1)
@@ -245,5 +281,6 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     pdf.set_font(_FONT, "", 9)
     pdf.set_text_color(*_MUTED)
     pdf.set_xy(_MARGIN, _PAGE_H - _MARGIN - 4)
-    pdf.cell(_PAGE_W - 2 * _MARGIN, 5, f"Issued by {doc.issuer_name}", align="C")
+    with _tagged(pdf, "P"):
+        pdf.cell(_PAGE_W - 2 * _MARGIN, 5, f"Issued by {doc.issuer_name}", align="C")
     return bytes(pdf.output())

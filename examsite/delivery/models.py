@@ -136,6 +136,9 @@ class AttemptItem(db.Model):
     is_pretest: Mapped[bool] = mapped_column(Boolean, default=False)
     #: set at scoring
     correct: Mapped[bool | None] = mapped_column(Boolean)
+    #: option ids the trainee struck out (eliminated) while the attempt was open: a reading aid
+    #: kept with the attempt, never an answer and never scored
+    struck: Mapped[list[str] | None] = mapped_column(JSON)
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
     item_version: Mapped[ItemVersion] = relationship()

@@ -97,3 +97,13 @@ def navigator_html(rows: list[RowState], attempt_id: int, current: int) -> Marku
             f'{current_attr}>{row.position}<span class="visually-hidden">{label}</span></a></li>'
         )
     return Markup("\n".join(parts))  # noqa: S704 - integers and fixed words only
+
+
+def submit_warning(unanswered: int, flagged: int) -> str:
+    """What the confirmation before submitting says: how many questions are left, and how."""
+    parts = []
+    if unanswered:
+        parts.append(f"{unanswered} unanswered question{'' if unanswered == 1 else 's'}")
+    if flagged:
+        parts.append(f"{flagged} question{'' if flagged == 1 else 's'} flagged for review")
+    return f"You have {' and '.join(parts)}." if parts else "Every question is answered."

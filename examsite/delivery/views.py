@@ -7,12 +7,19 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from examsite.accounts.models import TEXT_SIZES
 from examsite.catalog.services import get_role
-from examsite.delivery import services
+from examsite.delivery import aids, services
 from examsite.delivery.content import attempt_rows
 from examsite.delivery.forms import AnswerForm, StartForm, SubmitAttemptForm
 from examsite.delivery.models import AttemptStatus
-from examsite.delivery.presenters import attempt_view, item_view, navigator_html, result_view
+from examsite.delivery.presenters import (
+    attempt_view,
+    item_view,
+    navigator_html,
+    result_view,
+    submit_warning,
+)
 from examsite.extensions import db
 from examsite.programs.rules import accommodated_minutes
 from examsite.security import trainee_required
@@ -94,6 +101,9 @@ def item(attempt_id: int, position: int):
                 return redirect(url_for("delivery.result", attempt_id=attempt.id))
             flash(exc.message, "error")
             return redirect(url_for("delivery.item", attempt_id=attempt.id, position=position))
+        strike = request.form.get("strike")
+        if strike is not None:  # a strike-out button pressed without JavaScript: toggle it, stay
+            return _toggle_strike(attempt, row.id, position, strike)
         target = request.form.get("go", "next")
         if target == "review":
             return redirect(url_for("delivery.review", attempt_id=attempt.id))
@@ -115,10 +125,23 @@ def item(attempt_id: int, position: int):
             item=item_view(row, html=True),
             rows=rows,
             navigator=navigator_html(rows, attempt.id, position),
+            struck=set(aids.struck_options(row.id)),
+            text_sizes=TEXT_SIZES,
             form=form,
             submit_form=SubmitAttemptForm(),
         )
     )
+
+
+def _toggle_strike(attempt, attempt_item_id: int, position: int, option_id: str):
+    struck = aids.struck_options(attempt_item_id)
+    struck = [o for o in struck if o != option_id] if option_id in struck else [*struck, option_id]
+    try:
+        with services.delivery_unit():
+            aids.strike_options(current_user, attempt.id, attempt_item_id, struck)
+    except services.DeliveryError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("delivery.item", attempt_id=attempt.id, position=position))
 
 
 def closed_reason(attempt) -> str:
@@ -173,6 +196,7 @@ def review(attempt_id: int):
         view=attempt_view(attempt, include_items=False),
         unanswered=unanswered,
         flagged=flagged,
+        submit_warning=submit_warning,
         form=SubmitAttemptForm(),
     )
 
@@ -184,6 +208,20 @@ def submit(attempt_id: int):
     form = SubmitAttemptForm()
     if not form.validate_on_submit():
         abort(400)
+    if attempt.is_open and request.form.get("from_review") and not request.form.get("confirmed"):
+        # The review page's button without JavaScript (exam.js asks in a dialog): confirm first
+        # when questions are unanswered or flagged. Time running out submits without asking.
+        rows = attempt_rows(attempt)
+        unanswered = [r.position for r in rows if not r.answered]
+        flagged = [r.position for r in rows if r.flagged]
+        if unanswered or flagged:
+            return render_template(
+                "delivery/confirm_submit.html",
+                attempt=attempt,
+                unanswered=unanswered,
+                flagged=flagged,
+                submit_warning=submit_warning,
+            )
     with services.delivery_unit():
         services.submit_attempt(attempt)
     return redirect(url_for("delivery.result", attempt_id=attempt.id))

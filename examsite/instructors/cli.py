@@ -7,7 +7,9 @@ import os
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from examsite.catalog.models import Category
 from examsite.catalog.services import get_role
 from examsite.database import require_database, unit_of_work
 from examsite.instructors.item_analysis import Scope, item_analysis, report
@@ -20,28 +22,45 @@ def stats_cli() -> None:
     pass
 
 
-def scope_from(slug: str, start: str | None, end: str | None) -> Scope:
-    role = get_role(slug)
-    if role is None:
-        raise click.BadParameter(f"no role {slug!r}", param_hint="ROLE")
+def scope_from(slug: str | None, start: str | None, end: str | None, category: str | None = None) -> Scope:
+    if (slug is None) == (category is None):
+        raise click.UsageError("give a ROLE or --category SLUG (one of them)")
+    subject: dict = {}
+    if slug is not None:
+        subject["role"] = get_role(slug)
+        if subject["role"] is None:
+            raise click.BadParameter(f"no role {slug!r}", param_hint="ROLE")
+    else:
+        subject["role"] = None
+        subject["category"] = db.session.scalar(select(Category).where(Category.slug == category))
+        if subject["category"] is None:
+            raise click.BadParameter(f"no category {category!r}", param_hint="--category")
     try:
         filters = parse_filters({"from": start, "to": end})
     except ReportError as exc:
         raise click.BadParameter("; ".join(f"--{k} {v}" for k, v in exc.errors.items())) from exc
-    return Scope(role, filters.start, filters.end)
+    return Scope(start=filters.start, end=filters.end, **subject)
 
 
 @stats_cli.command("items")
-@click.argument("role")
+@click.argument("role", required=False)
+@click.option("--category", metavar="SLUG", help="Analyse every role of a category instead of one role.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--from", "start", metavar="DATE", help="First day (UTC) of closed attempts, included.")
 @click.option("--to", "end", metavar="DATE", help="Day (UTC) at which the range ends, not included.")
 @click.option("--recalculate", is_flag=True, help="Compute from the stored responses, not the cache.")
 @with_appcontext
-def items_command(role: str, as_json: bool, start: str | None, end: str | None, recalculate: bool) -> None:
-    """Item analysis of a role's exam: facility, discrimination, options, flags per item."""
+def items_command(
+    role: str | None,
+    category: str | None,
+    as_json: bool,
+    start: str | None,
+    end: str | None,
+    recalculate: bool,
+) -> None:
+    """Item analysis of a role's exam (or a category's): facility, discrimination, options, flags."""
     require_database()
-    scope = scope_from(role, start, end)
+    scope = scope_from(role, start, end, category)
     result = report(item_analysis(scope, recalculate=recalculate))
     if as_json:
         click.echo(json.dumps(result, indent=2))

@@ -27,7 +27,7 @@ from sqlalchemy import Text, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from examsite.banks.models import Item, ItemVersion
-from examsite.catalog.models import Role
+from examsite.catalog.models import Category, Role
 from examsite.database import unit_of_work
 from examsite.delivery.models import Attempt, AttemptItem, AttemptStatus, Response
 from examsite.extensions import db
@@ -50,21 +50,39 @@ UPPER, LOWER, MIDDLE = 1, -1, 0
 
 @dataclass(frozen=True)
 class Scope:
-    """Closed attempts at one role's exam, closed in [start, end) (either end open)."""
+    """Closed attempts at one role's exam, or at the exams of every role of a category, closed
+    in [start, end) (either end open). Exactly one of `role` and `category` is given."""
 
-    role: Role
+    role: Role | None
     start: datetime | None = None
     end: datetime | None = None
+    category: Category | None = None
 
     @property
     def key(self) -> str:
         def iso(moment):
             return moment.isoformat() if moment else ""
 
-        return f"role={self.role.slug};from={iso(self.start)};to={iso(self.end)}"
+        what = f"role={self.role.slug}" if self.role else f"category={self.category.slug}"
+        return f"{what};from={iso(self.start)};to={iso(self.end)}"
+
+    @property
+    def roles(self) -> list[Role]:
+        return [self.role] if self.role else list(self.category.roles)
+
+    @property
+    def cut_percent(self) -> float | None:
+        """The passing percent of the scope's exam(s); None when a category's roles differ."""
+        cuts = {float(r.exam.passing_percent) for r in self.roles if r.exam}
+        return cuts.pop() if len(cuts) == 1 else None
 
     def conditions(self) -> list:
-        conditions = [Attempt.role_id == self.role.id, Attempt.status.in_(CLOSED)]
+        which = (
+            Attempt.role_id == self.role.id
+            if self.role
+            else Attempt.role_id.in_(select(Role.id).where(Role.category_id == self.category.id))
+        )
+        conditions = [which, Attempt.status.in_(CLOSED)]
         if self.start:
             conditions.append(Attempt.closed_at >= self.start)
         if self.end:
@@ -212,17 +230,17 @@ def item_sums(scope: Scope, totals: list[Totals]) -> list[ItemSums]:
     return out
 
 
-def _form(totals: list[Totals], analyses: list[ItemAnalysis], cut_percent: float) -> FormStatistics:
+def _form(totals: list[Totals], analyses: list[ItemAnalysis], cut_percent: float | None) -> FormStatistics:
     lengths = Counter(t.scored_items for t in totals)
     items = lengths.most_common(1)[0][0] if lengths else 0
     facilities = [a.facility for a in analyses if a.scored and a.facility is not None]
-    cut = items * cut_percent / 100 if items else None
+    cut = items * cut_percent / 100 if items and cut_percent is not None else None
     return form_statistics(
         [float(t.raw_score) for t in totals], sum(1 for t in totals if t.passed), items, facilities, cut
     )
 
 
-def form_dict(stats: FormStatistics, cut_percent: float) -> dict:
+def form_dict(stats: FormStatistics, cut_percent: float | None) -> dict:
     def r(value, places=3):
         return None if value is None else round(value, places)
 
@@ -244,13 +262,14 @@ def calculate(scope: Scope) -> dict:
     """The analysis of the scope, computed now from the stored responses."""
     totals = attempt_totals(scope)
     analyses = [analyse_item(s) for s in item_sums(scope, totals)]
-    cut_percent = float(scope.role.exam.passing_percent)
+    cut_percent = scope.cut_percent
     first = [t for t in totals if t.first]
     # First attempts' item facilities come from first attempts only: one more pass, kept cheap by
     # skipping it when every attempt is a first attempt.
     first_analyses = analyses if len(first) == len(totals) else _first_attempt_analyses(scope, first)
     return {
-        "role": scope.role.slug,
+        "role": scope.role.slug if scope.role else None,
+        "category": scope.category.slug if scope.category else None,
         "from": scope.start.isoformat() if scope.start else None,
         "to": scope.end.isoformat() if scope.end else None,
         "attempts": len(totals),
@@ -305,7 +324,11 @@ def item_analysis(scope: Scope, recalculate: bool = False) -> ItemAnalysisCache:
         return entry
     payload = calculate(scope)  # reads only: the writer queue is taken after it, for the upsert
     with unit_of_work():
-        entry = cached(scope) or ItemAnalysisCache(scope=scope.key, role_id=scope.role.id)
+        entry = cached(scope) or ItemAnalysisCache(
+            scope=scope.key,
+            role_id=scope.role.id if scope.role else None,
+            category_id=scope.category.id if scope.category else None,
+        )
         entry.payload = payload
         entry.calculated_at = utcnow()
         db.session.add(entry)
@@ -336,3 +359,15 @@ def version_texts(version_ids: set[int]) -> dict[int, VersionText]:
         i: VersionText(item_id, stem, {o["id"]: o.get("text", "") for o in options})
         for i, item_id, stem, options in rows
     }
+
+
+def current_statuses(version_ids: set[int]) -> dict[int, str]:
+    """Each item version's status now (pretest, active, retired...), for the pretest page."""
+    if not version_ids:
+        return {}
+    rows = db.session.execute(
+        select(ItemVersion.id, ItemVersion.status, Item.retired_at)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(ItemVersion.id.in_(version_ids))
+    )
+    return {i: "retired" if retired_at else status for i, status, retired_at in rows}

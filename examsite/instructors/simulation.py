@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 
 from examsite.accounts.models import User, UserRole
 from examsite.banks.models import Item, ItemStatus, ItemVersion
@@ -128,7 +128,7 @@ def simulate(
     """Write `attempts` closed, scored, simulated attempts at the role's exam; return the plan.
 
     Flushes but does not commit: the command owns the transaction. The role's stored analyses are
-    dropped, since they no longer describe its attempts.
+    dropped (and its category's), since they no longer describe its attempts.
     """
     if attempts < 1:
         raise SimulationError("--attempts must be at least 1")
@@ -231,5 +231,9 @@ def simulate(
                 for item_id, (attempt_id, choices) in zip(item_ids, choices_rows, strict=True)
             ],
         )
-    db.session.execute(delete(ItemAnalysisCache).where(ItemAnalysisCache.role_id == role.id))
+    db.session.execute(
+        delete(ItemAnalysisCache).where(
+            or_(ItemAnalysisCache.role_id == role.id, ItemAnalysisCache.category_id == role.category_id)
+        )
+    )
     return plan

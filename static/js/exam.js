@@ -1,11 +1,13 @@
 // examsite exam page: autosave with retries, a countdown that follows the server's clock,
-// time warnings for screen readers, and integrity events. Without this script every page
-// still works as a plain form post.
+// time warnings for screen readers, integrity events, and the exam-taking aids (strike-out,
+// text size and contrast, the count of choices, the confirmation before submitting). Without
+// this script every page still works as a plain form post.
 (function () {
   "use strict";
 
   var bar = document.getElementById("exam-bar");
   if (!bar) return;
+  var root = document.documentElement;
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var stateEl = document.getElementById("save-state");
   var timerEl = document.getElementById("timer");
@@ -115,7 +117,8 @@
   function currentAnswer() {
     var choices = Array.prototype.map.call(
       form.querySelectorAll('input[name="choice"]:checked'), function (el) { return el.value; });
-    var flagged = form.querySelector('input[name="flagged"]').checked;
+    var flag = form.elements.namedItem("flagged");  // in the exam bar, tied to the form by form=
+    var flagged = flag ? flag.checked : false;
     return { choices: choices, flagged: flagged };
   }
 
@@ -190,8 +193,11 @@
   }
 
   if (form) {
-    form.addEventListener("change", function (event) {
+    // the flag box sits in the exam bar (outside the form element), so listen on the document
+    document.addEventListener("change", function (event) {
+      if (event.target.form !== form) return;
       if (event.target.name === "choice" || event.target.name === "flagged") queueSave();
+      if (event.target.name === "choice") updateCount();
     });
     // Navigation waits for the save; it never posts an answer the server might miss.
     form.addEventListener("submit", function (event) {
@@ -217,15 +223,126 @@
     form.addEventListener("keydown", function (event) {
       if (event.key !== "Enter" || event.target.name !== "choice") return;
       event.preventDefault();
-      var next = form.querySelector('button[name="go"][value="next"]:not(.default-action)') ||
-        form.querySelector('button[name="go"][value="review"]');
+      var next = document.querySelector('button[form="answer-form"][name="go"][value="next"]') ||
+        document.querySelector('button[form="answer-form"][name="go"][value="review"]');
       if (typeof form.requestSubmit === "function") form.requestSubmit(next); else next.click();
     });
     window.addEventListener("beforeunload", function (event) {
-      if (pending || inFlight) { event.preventDefault(); event.returnValue = ""; }
+      if (pending || inFlight || strikeBusy) { event.preventDefault(); event.returnValue = ""; }
     });
+    form.querySelectorAll("button.strike").forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        toggleStrike(button);
+      });
+    });
+    updateCount();
     window.addEventListener("online", function () { if (pending && !inFlight) send(); });
   }
+
+  // ---- strike-out: a reading aid kept with the attempt, never an answer ----
+  var strikeBusy = false, strikeAgain = false, strikeDelay = 1000;
+  var aidStatus = document.getElementById("aid-status");
+
+  function say(el, text) {
+    if (!el) return;
+    el.textContent = "";
+    window.setTimeout(function () { el.textContent = text; }, 50);
+  }
+
+  function struckIds() {
+    return Array.prototype.map.call(form.querySelectorAll('button.strike[aria-pressed="true"]'),
+      function (b) { return b.value; });
+  }
+
+  function toggleStrike(button) {
+    var on = button.getAttribute("aria-pressed") !== "true";
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.closest(".option").classList.toggle("struck", on);
+    var text = document.getElementById("text-" + button.value).textContent.trim();
+    say(aidStatus, (on ? "Struck out: " : "Restored: ") + text);
+    sendStrikes();
+  }
+
+  function sendStrikes() {
+    if (strikeBusy) { strikeAgain = true; return; }
+    strikeBusy = true;
+    strikeAgain = false;
+    fetch(form.dataset.strikeUrl, {
+      method: "PUT", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+      body: JSON.stringify({ struck: struckIds() })
+    }).then(function (r) {
+      strikeBusy = false;
+      if (r.status === 429 || r.status >= 500) throw new Error("HTTP " + r.status);
+      strikeDelay = 1000;
+      if (r.status === 409) { resync(); return; }
+      if (!r.ok) { say(aidStatus, "The struck-out options could not be kept."); return; }
+      if (strikeAgain) sendStrikes();
+    }).catch(function () {
+      strikeBusy = false;
+      if (submitted) return;
+      var delay = strikeDelay;
+      strikeDelay = Math.min(strikeDelay * 2, 15000);
+      window.setTimeout(sendStrikes, delay);
+    });
+  }
+
+  // ---- multiple response: "N chosen of M required", a warning (never a block) beyond M ----
+  function updateCount() {
+    var el = document.getElementById("choice-count");
+    if (!el || !form) return;
+    var need = parseInt(form.dataset.choose, 10);
+    var chosen = form.querySelectorAll('input[name="choice"]:checked').length;
+    var text = chosen + " chosen of " + need + " required";
+    if (chosen > need) text += ". You have chosen more than " + need + ": only " + need + " are needed.";
+    el.classList.toggle("over", chosen > need);
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  // ---- text size and contrast: applied at once, kept on the account ----
+  var prefs = document.getElementById("display-prefs");
+  if (prefs) {
+    var prefsStatus = document.getElementById("display-status");
+    var savePrefs = function () {
+      var size = prefs.elements.namedItem("text_size").value;
+      var theme = prefs.elements.namedItem("theme").value;
+      root.setAttribute("data-text-size", size);
+      root.setAttribute("data-theme", theme);
+      fetch(prefs.dataset.apiUrl, {
+        method: "PUT", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+        body: JSON.stringify({ text_size: parseInt(size, 10), theme: theme })
+      }).then(function (r) {
+        say(prefsStatus, r.ok ? "Display saved: text " + size + "%, " +
+          (theme === "high-contrast" ? "high contrast." : "standard contrast.")
+          : "The display settings could not be saved.");
+      }).catch(function () { say(prefsStatus, "The display settings could not be saved."); });
+    };
+    prefs.addEventListener("change", savePrefs);
+    prefs.addEventListener("submit", function (event) { event.preventDefault(); savePrefs(); });
+  }
+
+  // ---- the review page: confirm before submitting with questions unanswered or flagged ----
+  var submitForm = document.getElementById("submit-form");
+  var dialog = document.getElementById("confirm-submit");
+  if (submitForm && dialog && typeof dialog.showModal === "function") {
+    submitForm.addEventListener("submit", function (event) {
+      var left = parseInt(submitForm.dataset.unanswered, 10) + parseInt(submitForm.dataset.flagged, 10);
+      if (!left) return;
+      event.preventDefault();
+      dialog.showModal();
+    });
+    dialog.querySelectorAll("[data-close]").forEach(function (el) {
+      el.addEventListener("click", function (event) { event.preventDefault(); dialog.close(); });
+    });
+    dialog.querySelector("form").addEventListener("submit", function () { leaving = true; });
+  }
+
+  // ---- the sticky bar's height, so a focused control scrolls into view below it ----
+  function barHeight() { root.style.setProperty("--bar-height", bar.offsetHeight + "px"); }
+  barHeight();
+  if (typeof ResizeObserver === "function") new ResizeObserver(barHeight).observe(bar);
 
   // ---- integrity events: recorded for review, never blocking ----
   // Only real departures count: this page's own navigation (Save and next, the navigator, the

@@ -72,6 +72,10 @@ def test_full_attempt_by_keyboard_with_reload(live_server, page, check_a11y):
     check_a11y(page, "review")
     tab_to(page, "el.value === 'Submit the exam for scoring'")
     page.keyboard.press("Enter")
+    # question 2 is flagged: the confirmation asks first, focus on "Go back"; Tab back to submit
+    expect(page.get_by_role("dialog")).to_contain_text("1 question flagged for review")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/result$"))
     assert page.locator("#outcome").inner_text().startswith(("Passed", "Not passed"))
     check_a11y(page, "result")
@@ -128,6 +132,7 @@ def test_closed_in_another_window_then_answer_changed(live_server, page, check_a
     other = page.context.new_page()
     other.goto(f"{live_server.url}/attempts/{attempt_id}/review")
     other.get_by_role("button", name="Submit the exam for scoring").click()
+    other.get_by_role("button", name="Submit anyway").click()  # nothing answered: confirmed
     other.wait_for_url(re.compile(r"/result$"))
     other.close()
     # back in the first window: the save is held while "Save and next" waits on it

@@ -107,7 +107,9 @@ def test_enter_in_an_option_saves_and_goes_next(login, make_user, banks):
     attempt_id = _started(session)
     for position, default in ((2, "next"), (7, "review")):
         page = session.client.get(f"/attempts/{attempt_id}/items/{position}").get_data(as_text=True)
-        first_button = re.search(r"<button[^>]*>", page.split('id="answer-form"', 1)[1]).group(0)
+        # the form's buttons sit in the sticky exam bar (form="answer-form") and in the form
+        first_button = re.search(r"<button[^>]*>", page.split('id="exam-bar"', 1)[1]).group(0)
+        assert 'form="answer-form"' in first_button
         assert f'value="{default}"' in first_button and "hidden" in first_button
         assert page.index('value="prev"') > page.index(first_button)
 

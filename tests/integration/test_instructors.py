@@ -61,6 +61,22 @@ def test_item_statistics_after_attempts(app, login, make_user, banks):
                 "PUT", f"/api/v1/attempts/{attempt['id']}/responses/{item['id']}", json={"choices": choices}
             )
         trainee.api("POST", f"/api/v1/attempts/{attempt['id']}/submit")
-    page = login(make_user("instructor")).client.get(f"/instructor/roles/{ROLE}/items").get_data(as_text=True)
-    assert "from 3 closed attempts" in page
+    from examsite.instructors.models import ItemAnalysisCache
+
+    instructor = login(make_user("instructor"))
+    path = f"/instructor/roles/{ROLE}/items"
+    # a GET only reads the stored analysis: none yet, nothing calculated or stored
+    before = instructor.client.get(path).get_data(as_text=True)
+    assert "has not been calculated yet" in before and "Calculate from the stored responses" in before
+    assert instructor.client.get(path + "/flags.csv").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(ItemAnalysisCache.id)) is None
+    assert instructor.client.post(path + "/recalculate").status_code == 400  # no CSRF token
+    assert instructor.form(path + "/recalculate").status_code == 302
+    page = instructor.client.get(path).get_data(as_text=True)
+    assert "from 3 closed attempts" in page and "Recalculate from the stored responses" in page
     assert '<th scope="row">All attempts</th><td>3</td><td>67%</td>' in page
+    with app.app_context():
+        calculated = db.session.scalar(select(ItemAnalysisCache.calculated_at))
+    assert f'<time datetime="{calculated.isoformat()}">' in page
+    assert instructor.client.get(path + "/flags.csv").status_code == 200

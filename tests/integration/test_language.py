@@ -75,9 +75,13 @@ def test_role_page_numbers_and_percentages_in_spanish(client, banks):
     english = client.get("/roles/implementation-manager").get_data(as_text=True)
     spanish = client.get("/roles/implementation-manager", headers=SPANISH).get_data(as_text=True)
     assert "<dt>Passing standard</dt>" in english and re.search(
-        r"<dd>\d+(\.\d)?% of scored questions</dd>", english
+        r"<dd>\d+(\.\d)?% of scored questions\.\s+Set by the program \(no study recorded\)\.</dd>", english
     )
-    assert re.search(r"<dd>\d+(,\d)?\xa0% de las preguntas calificadas</dd>", spanish)
+    assert re.search(
+        r"<dd>\d+(,\d)?\xa0% de las preguntas calificadas\.\s+"
+        r"Fijado por el programa \(sin estudio registrado\)\.</dd>",
+        spanish,
+    )
     assert "Comenzar este examen" not in spanish  # not logged in: the log-in prompt instead
     assert "Inicie sesión</a> o <a" in spanish
 

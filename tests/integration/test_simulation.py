@@ -97,6 +97,8 @@ def test_item_page_flags_csv_and_recalculate(app, runner, login, make_user, bank
     planted = _simulate(runner, "--plant-miskey", "1", "--plant-dead-distractor", "1")
     instructor = login(make_user("instructor"))
     base = f"/instructor/roles/{ROLE}/items"
+    assert "has not been calculated yet" in instructor.client.get(base).get_data(as_text=True)
+    assert instructor.form(base + "/recalculate").status_code == 302
     page = instructor.client.get(base).get_data(as_text=True)
     assert "from 300 closed attempts (300 of them simulated)" in page
     assert "First attempts" in page and "CSEM at the cut" in page

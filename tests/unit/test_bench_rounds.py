@@ -122,3 +122,38 @@ def test_targets_judge_the_session_path_and_show_the_shortcut_beside_it():
     assert met["save p99"] is True and met["submit p99,"] is True
     assert met["session-path saves"] is False  # 70% < 80%
     assert met["token-path saves"] is None  # shown, not judged
+
+
+def test_item_analysis_is_judged_on_its_median_and_written_down():
+    from bench.summary import targets
+
+    analysis = {
+        "role": "implementation-manager",
+        "source": "item_analysis(...)",
+        "runs": [6.1, 4.2, 4.4],
+        "first": 6.1,
+        "median": 4.4,
+        "attempts": 10_000,
+        "responses": 1_300_000,
+        "item_versions": 262,
+        "form_items": 125,
+        "simulate_seconds": 200,
+        "command_seconds": 5.9,
+        "target_seconds": 5.0,
+    }
+    results = {"backend": "sqlite", "args": {"trainees": 0, "submit_window": 10}, "item_analysis": analysis}
+    row = next(r for r in targets(results) if r[0].startswith("item analysis"))
+    assert row == (
+        "item analysis, 10,000 attempts, 1,300,000 responses (--recalculate, median)",
+        "≤ 5 s",
+        "4.40 s",
+        True,
+    )
+    assert (
+        next(
+            r
+            for r in targets({**results, "item_analysis": {**analysis, "median": 5.2}})
+            if r[0].startswith("item analysis")
+        )[3]
+        is False
+    )

@@ -143,3 +143,11 @@ def test_form_statistics_against_hand_computed_values():
     assert stats.sem == pytest.approx(2 * math.sqrt(1 - stats.reliability))
     assert stats.csem_at_cut == pytest.approx(math.sqrt(7 * 3 / 9))
     assert form_statistics([], 0, 10, [], 7).mean is None
+
+
+def test_kr20_hand_computed():
+    from examsite.instructors.analysis import kr20
+
+    # 4 items with p = .5, .6, .7, .8 -> sum pq = .25+.24+.21+.16 = .86; variance 1.5
+    assert kr20([0.5, 0.6, 0.7, 0.8], 4, 1.5) == pytest.approx(4 / 3 * (1 - 0.86 / 1.5))
+    assert kr20([0.5], 1, 1.0) is None
