@@ -11,6 +11,7 @@ from examsite.api.schemas import ItemStatistics, PretestRecommendations, reply
 from examsite.catalog.models import Category
 from examsite.catalog.services import get_role
 from examsite.errors import ApiError
+from examsite.extensions import db
 from examsite.instructors.item_analysis import Scope, item_analysis, report
 from examsite.instructors.pretest import pretest_advice
 from examsite.reports.queries import ReportError, parse_filters

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from examsite.catalog.models import Category
 from examsite.catalog.services import get_role
 from examsite.database import require_database, unit_of_work
+from examsite.extensions import db
 from examsite.instructors.item_analysis import Scope, item_analysis, report
 from examsite.instructors.simulation import SimulationError, simulate
 from examsite.reports.queries import ReportError, parse_filters
