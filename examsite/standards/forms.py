@@ -15,13 +15,26 @@ class OpenStudyForm(FlaskForm):
     title = StringField("Title (optional)", validators=[Length(max=200)])
 
 
+class AtLeastOne:
+    """At least one box ticked. Unlike DataRequired it sets no `required` flag: a browser puts
+    `required` on every checkbox of the list and then refuses to send the form until all of them
+    are ticked, so a facilitator could not invite some of the category's instructors."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            raise ValidationError(self.message)
+
+
 class InviteForm(FlaskForm):
     panelists = SelectMultipleField(
         "Instructors of the category to invite",
         coerce=int,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-        validators=[DataRequired("Choose at least one instructor.")],
+        validators=[AtLeastOne("Choose at least one instructor.")],
     )
 
 
