@@ -25,24 +25,7 @@ def lms(live_server):
     platform = Platform(tool_base=live_server.url, tool_jwks=tool_jwks)
     platform.context_id = "course-" + live_server.url.rsplit(":", 1)[1]
     platform.start()
-    urls = platform.urls
-    live_server.flask(
-        "lti",
-        "register",
-        "--issuer",
-        urls["issuer"],
-        "--client-id",
-        urls["client_id"],
-        "--auth-login-url",
-        urls["auth_login_url"],
-        "--auth-token-url",
-        urls["auth_token_url"],
-        "--key-set-url",
-        urls["key_set_url"],
-        "--deployment-id",
-        urls["deployment_id"],
-        "--allow-http",
-    )
+    live_server.flask(*platform.register_args())
     platform.extra_claims = {LTI + "custom": {"role": ROLE}}
     yield platform
     platform.stop()

@@ -69,28 +69,7 @@ def institution(app):
 
 @pytest.fixture
 def registered(app, runner, platform, institution):
-    urls = platform.urls
-    result = runner.invoke(
-        args=[
-            "lti",
-            "register",
-            "--issuer",
-            urls["issuer"],
-            "--client-id",
-            urls["client_id"],
-            "--auth-login-url",
-            urls["auth_login_url"],
-            "--auth-token-url",
-            urls["auth_token_url"],
-            "--key-set-url",
-            urls["key_set_url"],
-            "--deployment-id",
-            urls["deployment_id"],
-            "--institution",
-            institution,
-            "--allow-http",
-        ]
-    )
+    result = runner.invoke(args=[*platform.register_args(), "--institution", institution])
     assert result.exit_code == 0, result.output
     return platform
 

@@ -107,6 +107,28 @@ class Platform:
             "deployment_id": self.deployment_id,
         }
 
+    def register_args(self) -> list[str]:
+        """`flask lti register` for this platform, as an administrator would type it (http allowed:
+        the simulated platform serves plain http on localhost)."""
+        urls = self.urls
+        return [
+            "lti",
+            "register",
+            "--issuer",
+            urls["issuer"],
+            "--client-id",
+            urls["client_id"],
+            "--auth-login-url",
+            urls["auth_login_url"],
+            "--auth-token-url",
+            urls["auth_token_url"],
+            "--key-set-url",
+            urls["key_set_url"],
+            "--deployment-id",
+            urls["deployment_id"],
+            "--allow-http",
+        ]
+
     def lineitem(self, name: str = "1") -> str:
         return f"{self.base_url}/lineitems/{name}?course={self.context_id}"
 
